@@ -1,0 +1,90 @@
+"""The `IndexBackend` contract that every index backend implements.
+
+Both the embedded SQLite backend and the Elasticsearch backend pass the same contract test
+suite over the same corpus: the same query returns the same listings on both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol, runtime_checkable
+
+from crawlers.listing import Listing
+from crawlers.vendor_profile import VendorProfile
+
+SortOrder = Literal["relevance", "newest", "oldest", "price_asc", "price_desc"]
+
+
+@dataclass(frozen=True)
+class UpsertReport:
+    """What one upsert batch did, by listing id."""
+
+    new: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+
+    def __add__(self, other: UpsertReport) -> UpsertReport:
+        return UpsertReport(
+            self.new + other.new,
+            self.changed + other.changed,
+            self.unchanged + other.unchanged,
+        )
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    listing: Listing
+    score: float
+    highlights: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FacetBucket:
+    value: str
+    count: int
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    total: int
+    hits: list[SearchHit]
+    facets: dict[str, list[FacetBucket]] = field(default_factory=dict)
+
+
+@runtime_checkable
+class IndexBackend(Protocol):
+    """Stores listings and answers Lucene-syntax queries over them."""
+
+    def upsert(self, listings: Iterable[Listing]) -> UpsertReport:
+        """Insert or update listings by id (idempotent).
+
+        Keeps `first_seen`, moves `last_seen`, and when title, description, price or shipping
+        changed, keeps the previous version in the history and bumps `version`.
+        """
+        ...
+
+    def get(self, listing_id: str) -> Listing | None: ...
+
+    def history(self, listing_id: str) -> list[Listing]:
+        """Every stored version of a listing, oldest first (the current one last)."""
+        ...
+
+    def search(
+        self,
+        query: str,
+        *,
+        limit: int = 20,
+        offset: int = 0,
+        facets: Sequence[str] = (),
+        sort: SortOrder = "relevance",
+        highlight: bool = True,
+    ) -> SearchResult: ...
+
+    def count(self, query: str = "*") -> int: ...
+
+    def delete(self, listing_ids: Iterable[str]) -> int: ...
+
+    def upsert_vendors(self, profiles: Iterable[VendorProfile]) -> int: ...
+
+    def close(self) -> None: ...
