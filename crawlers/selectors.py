@@ -48,8 +48,9 @@ class FieldSelector(BaseModel):
             return {"css": value.removeprefix("css:").strip()}
         if isinstance(value, dict | FieldSelector):
             return value
+        kind = type(value).__name__
         raise ValueError(
-            f"a selector must be a string or a mapping with `css` or `xpath`, not {type(value).__name__}"
+            f"a selector must be a string or a mapping with `css` or `xpath`, not {kind}"
         )
 
     @model_validator(mode="after")
@@ -95,9 +96,13 @@ class FieldSelector(BaseModel):
     def select(self, root: Selector) -> SelectorList[Selector]:
         return root.css(self.css) if self.css is not None else root.xpath(self.xpath or "")
 
-    def values(self, root: Selector) -> list[str]:
-        """Every non-empty value this selector finds under `root`, whitespace-normalised."""
-        found = []
+    def values(self, root: Selector, *, every: bool | None = None) -> list[str]:
+        """The non-empty values this selector finds under `root`, whitespace-normalised.
+
+        Only the first unless the selector says `many: true` or the caller asks for `every`.
+        """
+        every = self.many if every is None else every
+        found: list[str] = []
         for node in self.select(root):
             value = self._node_value(node)
             if value is not None and self._pattern is not None:
@@ -105,7 +110,7 @@ class FieldSelector(BaseModel):
                 value = (match.group(1) if match.groups() else match.group(0)) if match else None
             if value:
                 found.append(value)
-            if found and not self.many:
+            if found and not every:
                 break
         return found
 

@@ -1,0 +1,3 @@
+from armswatch.cli.main import app
+
+app(prog_name="armswatch")

@@ -1,0 +1,59 @@
+"""`armswatch demo`: serve the demo marketplaces, crawl them into the index, show first searches."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from armswatch.cli import exit_codes
+from armswatch.demo_job import FIRST_SEARCHES, DemoSummary, run_demo
+from armswatch.settings import AppSettings
+
+
+def demo(
+    day: Annotated[int, typer.Option(min=1, help="the demo sites as they are on day N")] = 1,
+    serve_only: Annotated[
+        bool, typer.Option("--serve-only", help="only serve the sites, until Ctrl-C")
+    ] = False,
+) -> None:
+    """Serve the demo sites on 127.0.0.1, crawl them all into the index, print a summary."""
+    console = Console()
+    app = AppSettings.from_env()
+    if serve_only:
+        _serve_forever(day, console)
+        return
+    summary = run_demo(app, day=day, console=console)
+    _print_summary(summary, console)
+    if summary.errors:
+        raise typer.Exit(exit_codes.FAILED)
+
+
+def _serve_forever(day: int, console: Console) -> None:
+    from armswatch.demo.server import DemoSites
+
+    with DemoSites(day=day) as sites:
+        for name, url in sites.base_urls.items():
+            console.print(f"{name}: {url}")
+        console.print("serving the demo sites; Ctrl-C stops")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            return
+
+
+def _print_summary(summary: DemoSummary, console: Console) -> None:
+    console.print(
+        f"\n[bold]{summary.total}[/bold] listings in the index ({summary.index_url}); this crawl: "
+        f"{summary.new} new, {summary.changed} changed, {summary.errors} errors"
+    )
+    console.print("\n[bold]What an analyst searches first[/bold]")
+    for (query, why), (total, titles) in zip(FIRST_SEARCHES, summary.searches, strict=True):
+        console.print(
+            f"\n  [cyan]armswatch search '{query}'[/cyan]  — {why}: [bold]{total}[/bold] hits"
+        )
+        for title in titles:
+            console.print(f"    • {title}", markup=False)

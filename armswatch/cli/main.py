@@ -1,0 +1,24 @@
+"""The `armswatch` command line: thin typer wrappers over plain functions."""
+
+from __future__ import annotations
+
+import typer
+
+from armswatch.cli import crawl_commands, demo_commands, search_commands, source_commands
+
+app = typer.Typer(
+    name="armswatch",
+    help="Find illicit firearms, parts and ammunition offered on markets, forums and classifieds.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(source_commands.app, name="sources")
+app.command("crawl")(crawl_commands.crawl)
+app.command("search")(search_commands.search)
+app.command("show")(search_commands.show)
+app.command("stats")(search_commands.stats)
+app.command("demo")(demo_commands.demo)
+
+
+if __name__ == "__main__":
+    app()

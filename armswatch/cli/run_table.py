@@ -1,0 +1,29 @@
+"""Crawl runs as a table on the console."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+from armswatch.runs import CrawlRun
+
+
+def print_runs(runs: Sequence[CrawlRun], console: Console) -> None:
+    table = Table(
+        "source", "finished", "pages", "listings", "new", "changed", "errors", "MB", "seconds"
+    )
+    for run in runs:
+        table.add_row(
+            run.source,
+            run.finish_reason,
+            str(run.pages),
+            str(run.listings),
+            str(run.new),
+            str(run.changed),
+            str(run.errors),
+            f"{run.bytes / 1e6:.1f}",
+            f"{run.duration:.1f}",
+        )
+    console.print(table)

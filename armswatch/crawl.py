@@ -1,0 +1,114 @@
+"""Run crawls of one or more sources into the index, with a progress display and run records."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from scrapy import signals
+from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.settings import Settings
+
+from armswatch import logs
+from armswatch.runs import CrawlRun, RunStore
+from armswatch.settings import AppSettings
+from crawlers.listing import Listing
+from crawlers.settings import base_settings, for_source
+from crawlers.source import Source
+from crawlers.spiders.source_spider import SourceSpider
+
+ITEM_PIPELINES = {"index.pipeline.IndexPipeline": 800}
+
+
+def crawl_settings(
+    source: Source, app: AppSettings, overrides: dict[str, Any] | None = None
+) -> Settings:
+    """All Scrapy settings for one source's crawl."""
+    settings = Settings(base_settings())
+    settings.setdict(for_source(source), priority="spider")
+    settings.setdict(
+        {
+            "ITEM_PIPELINES": ITEM_PIPELINES,
+            "ARMSWATCH_INDEX_URL": app.index_url,
+            "ARMSWATCH_SPOOL_DIR": str(app.spool_dir),
+            "LOG_ENABLED": False,
+        },
+        priority="cmdline",
+    )
+    if overrides:
+        settings.setdict(overrides, priority="cmdline")
+    return settings
+
+
+def crawl_sources(
+    sources: Sequence[Source],
+    app: AppSettings,
+    *,
+    console: Console | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> list[CrawlRun]:
+    """Crawl the sources side by side in this process; record and return one run per source.
+
+    Twisted's reactor starts once per process, so call this once per process.
+    """
+    logs.configure(app.log_dir)
+    process = CrawlerProcess(install_root_handler=False)
+    crawlers = [Crawler(SourceSpider, crawl_settings(source, app, overrides)) for source in sources]
+    console = console or Console(stderr=True)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        TextColumn(
+            "pages {task.fields[pages]} · listings {task.fields[listings]}"
+            " · errors {task.fields[errors]}"
+        ),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+        for source, crawler in zip(sources, crawlers, strict=True):
+            _track(progress, crawler, source.name)
+            process.crawl(crawler, source=source)
+        process.start()
+    return _record_runs(sources, crawlers, app)
+
+
+def _track(progress: Progress, crawler: Crawler, name: str) -> None:
+    task = progress.add_task(name, total=None, pages=0, listings=0, errors=0)
+    counts = {"pages": 0, "listings": 0}
+
+    def on_response(**_: Any) -> None:
+        counts["pages"] += 1
+        progress.update(task, pages=counts["pages"])
+
+    def on_item(item: Any, **_: Any) -> None:
+        if not isinstance(item, Listing):
+            return
+        counts["listings"] += 1
+        progress.update(task, listings=counts["listings"])
+
+    def on_closed(**_: Any) -> None:
+        errors = crawler.stats.get_value("armswatch/extraction_errors", 0) if crawler.stats else 0
+        progress.update(task, errors=errors, total=1, completed=1)
+
+    crawler.signals.connect(on_response, signal=signals.response_received, weak=False)
+    crawler.signals.connect(on_item, signal=signals.item_scraped, weak=False)
+    crawler.signals.connect(on_closed, signal=signals.spider_closed, weak=False)
+
+
+def _record_runs(
+    sources: Sequence[Source], crawlers: Sequence[Crawler], app: AppSettings
+) -> list[CrawlRun]:
+    store = RunStore(app.runs_db)
+    runs = []
+    try:
+        for source, crawler in zip(sources, crawlers, strict=True):
+            stats = crawler.stats.get_stats() if crawler.stats else {}
+            run = CrawlRun.from_stats(source.name, stats)
+            store.add(run)
+            runs.append(run)
+    finally:
+        store.close()
+    return runs

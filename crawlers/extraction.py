@@ -1,0 +1,171 @@
+"""Turn one detail page into a `Listing` with a source's selectors, or say which field failed.
+
+Pure functions over a parsel `Selector`, so the selector workbench, offline import and the
+spider all share them and tests need no network.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from parsel import Selector
+from w3lib.url import canonicalize_url
+
+from crawlers.errors import CrawlersError
+from crawlers.listing import Listing, Price, Vendor, listing_id
+from crawlers.normalize import parse_posted, parse_price, to_country_codes
+from crawlers.selectors import FieldSelector
+from crawlers.source import DetailPage, Source
+from crawlers.vendor_profile import VendorProfile
+
+_QUANTITY = re.compile(r"\d[\d,.\s]*")
+_METHOD_SPLIT = re.compile(r"\s*[,;/|]\s*")
+
+
+class ExtractionError(CrawlersError):
+    """A page lacks a field a listing cannot do without."""
+
+    def __init__(self, url: str, field_name: str, reason: str) -> None:
+        self.url = url
+        self.field = field_name
+        self.reason = reason
+        super().__init__(f"{url}: {field_name}: {reason}")
+
+
+@dataclass
+class PageFields:
+    """What a source's detail selectors found on one page, before typing."""
+
+    values: dict[str, list[str]] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+
+    def first(self, name: str) -> str | None:
+        found = self.values.get(name)
+        return found[0] if found else None
+
+    def all(self, name: str) -> list[str]:
+        return self.values.get(name, [])
+
+
+def read_fields(detail: DetailPage, root: Selector) -> PageFields:
+    """Apply every configured detail selector; note the ones that matched nothing."""
+    page = PageFields()
+    for name in DetailPage.model_fields:
+        selector = getattr(detail, name)
+        if not isinstance(selector, FieldSelector):
+            continue
+        found = selector.values(root)
+        if found:
+            page.values[name] = found
+        else:
+            page.missing.append(name)
+    return page
+
+
+def listing_from_page(source: Source, url: str, root: Selector, captured_at: datetime) -> Listing:
+    """The listing on a detail page; `ExtractionError` when it has no title."""
+    page = read_fields(source.detail, root)
+    title = page.first("title")
+    if not title:
+        raise ExtractionError(url, "title", "the title selector matched nothing")
+    canonical = canonicalize_url(url)
+    site_id = page.first("listing_id") or _id_from_url(source.detail.listing_id_pattern, url)
+    return Listing(
+        id=listing_id(source.name, site_id, canonical),
+        source=source.name,
+        market=source.market_name,
+        source_kind=source.kind,
+        url=canonical,
+        site_listing_id=site_id,
+        title=title,
+        description=page.first("description") or "",
+        category_path=page.all("category"),
+        language=source.defaults.language,
+        images=[_absolute(url, image) for image in page.all("images")],
+        price=_price(source, page, captured_at),
+        quantity=_quantity(page.first("quantity")),
+        vendor=_vendor(url, page),
+        ships_from=to_country_codes(page.all("ships_from")) or list(source.defaults.ships_from),
+        ships_to=to_country_codes(page.all("ships_to")),
+        shipping_methods=_methods(page.all("shipping_methods")),
+        posted_at=parse_posted(
+            page.first("posted"), languages=source.languages, relative_to=captured_at
+        ),
+        first_seen=captured_at,
+        last_seen=captured_at,
+        captured_at=captured_at,
+    )
+
+
+def vendor_from_page(
+    source: Source, url: str, handle: str, root: Selector, captured_at: datetime
+) -> VendorProfile:
+    """What a vendor page says, read with the source's `vendor_page` selectors."""
+    selectors = source.vendor_page
+    about = selectors.about.values(root) if selectors and selectors.about else []
+    key = selectors.pgp_key.first(root) if selectors and selectors.pgp_key else None
+    addresses = (
+        selectors.crypto_addresses.values(root, every=True)
+        if selectors and selectors.crypto_addresses
+        else []
+    )
+    return VendorProfile(
+        source=source.name,
+        market=source.market_name,
+        handle=handle,
+        url=canonicalize_url(url),
+        about="\n".join(about),
+        pgp_key=key,
+        crypto_addresses=addresses,
+        captured_at=captured_at,
+    )
+
+
+def _price(source: Source, page: PageFields, captured_at: datetime) -> Price | None:
+    return parse_price(
+        page.first("price"),
+        currency_text=page.first("currency"),
+        default_currency=source.defaults.currency,
+        captured_at=captured_at,
+    )
+
+
+def _vendor(url: str, page: PageFields) -> Vendor | None:
+    handle = page.first("vendor")
+    if not handle:
+        return None
+    profile = page.first("vendor_url")
+    return Vendor(handle=handle, profile_url=_absolute(url, profile) if profile else None)
+
+
+def _quantity(text: str | None) -> int | None:
+    match = _QUANTITY.search(text or "")
+    if not match:
+        return None
+    digits = re.sub(r"\D", "", match.group(0))
+    return int(digits) if digits else None
+
+
+def _methods(values: list[str]) -> list[str]:
+    methods: list[str] = []
+    for value in values:
+        for method in _METHOD_SPLIT.split(value):
+            cleaned = method.strip().lower()
+            if cleaned and cleaned not in methods:
+                methods.append(cleaned)
+    return methods
+
+
+def _id_from_url(pattern: str | None, url: str) -> str | None:
+    if not pattern:
+        return None
+    match = re.search(pattern, url)
+    return match.group(1) if match else None
+
+
+def _absolute(base: str, link: str) -> str:
+    from urllib.parse import urljoin
+
+    return canonicalize_url(urljoin(base, link))

@@ -1,0 +1,48 @@
+"""Scrapy settings shared by every armswatch crawl; per-source values come from `for_source`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crawlers.source import Source
+
+BOT_NAME = "armswatch"
+SPIDER_MODULES = ["crawlers.spiders"]
+ROBOTSTXT_OBEY = False  # markets are crawled under a legal mandate, not as a courtesy crawler
+USER_AGENT = "Mozilla/5.0 (Windows NT 10.0; rv:128.0) Gecko/20100101 Firefox/128.0"
+COOKIES_ENABLED = True
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+DEPTH_STATS_VERBOSE = False
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+
+
+def base_settings() -> dict[str, Any]:
+    """The module-level settings above as a dict."""
+    return {name: value for name, value in globals().items() if name.isupper()}
+
+
+def for_source(source: Source) -> dict[str, Any]:
+    """Politeness, retries and limits of one source, as Scrapy settings."""
+    rate, limits = source.rate_limit, source.limits
+    settings: dict[str, Any] = {
+        "CONCURRENT_REQUESTS": max(rate.concurrency, 1),
+        "CONCURRENT_REQUESTS_PER_DOMAIN": rate.concurrency,
+        "DOWNLOAD_DELAY": rate.download_delay,
+        "RANDOMIZE_DOWNLOAD_DELAY": rate.download_delay > 0,
+        "AUTOTHROTTLE_ENABLED": rate.autothrottle,
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": rate.autothrottle_target_concurrency,
+        "RETRY_TIMES": rate.retries,
+        "DOWNLOAD_TIMEOUT": rate.timeout,
+        "DEPTH_LIMIT": limits.max_depth,
+        "CLOSESPIDER_PAGECOUNT": limits.max_pages,
+    }
+    if limits.max_listings is not None:
+        settings["CLOSESPIDER_ITEMCOUNT"] = limits.max_listings
+    return settings
