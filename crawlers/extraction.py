@@ -82,7 +82,7 @@ def listing_from_page(source: Source, url: str, root: Selector, captured_at: dat
         title=title,
         description=page.first("description") or "",
         category_path=page.all("category"),
-        language=source.defaults.language,
+        language=_language(page.first("language")) or source.defaults.language,
         images=[_absolute(url, image) for image in page.all("images")],
         price=_price(source, page, captured_at),
         quantity=_quantity(page.first("quantity")),
@@ -156,6 +156,14 @@ def _methods(values: list[str]) -> list[str]:
             if cleaned and cleaned not in methods:
                 methods.append(cleaned)
     return methods
+
+
+def _language(text: str | None) -> str | None:
+    """The ISO 639-1 code of a language tag such as 'de-AT' or 'ru'."""
+    if not text:
+        return None
+    code = text.strip().lower().replace("_", "-").split("-")[0]
+    return code if len(code) == 2 and code.isalpha() else None
 
 
 def _id_from_url(pattern: str | None, url: str) -> str | None:

@@ -77,6 +77,9 @@ class DetailPage(_Config):
     )
     images: FieldSelector | None = None
     posted: FieldSelector | None = Field(default=None, description="when the offer was posted")
+    language: FieldSelector | None = Field(
+        default=None, description="the page's language, e.g. `xpath:/html/@lang`"
+    )
 
     @field_validator("listing_id_pattern")
     @classmethod

@@ -21,5 +21,5 @@ def parse_posted(
         "RETURN_AS_TIMEZONE_AWARE": True,
         "PREFER_DATES_FROM": "past",
     }
-    parsed = dateparser.parse(text.strip(), languages=list(languages) or None, settings=settings)  # type: ignore[arg-type]
+    parsed = dateparser.parse(text.strip(), languages=list(languages) or None, settings=settings)
     return parsed.astimezone(UTC) if parsed else None

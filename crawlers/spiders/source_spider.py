@@ -50,11 +50,12 @@ class SourceSpider(scrapy.Spider):
                 yield response.follow(link, callback=self.parse_index, cb_kwargs={"page": 1})
         yield from self._next_pages(response, page, found_listings=bool(links))
 
-    def _next_pages(self, response: Response, page: int, *, found_listings: bool) -> Output:
+    def _next_pages(self, response: TextResponse, page: int, *, found_listings: bool) -> Output:
         pagination = self.source.index.pagination
-        if pagination is None or page >= pagination.max_pages:
-            if pagination is not None:
-                self._count("pagination/max_pages_reached")
+        if pagination is None:
+            return
+        if page >= pagination.max_pages:
+            self._count("pagination/max_pages_reached")
             return
         if pagination.next is not None:
             next_link = pagination.next.first(response.selector)

@@ -10,7 +10,7 @@ from crawlers.source_loader import load_source
 
 SOURCE = load_source(Path(__file__).parent / "fixtures" / "good.yaml")
 CAPTURED = datetime(2026, 3, 20, tzinfo=UTC)
-PAGE = """<html><body>
+PAGE = """<html lang="de-AT"><body>
 <ol class="crumbs"><li>Weapons</li><li>Pistols</li></ol>
 <h1>  Glock   19 Gen5 </h1>
 <div class="text"><p>Clean pistol.</p><p>Two mags.</p></div>
@@ -42,6 +42,7 @@ def test_every_field_of_a_detail_page() -> None:
     assert listing.quantity == 7
     assert listing.posted_at == datetime(2026, 3, 12, tzinfo=UTC)
     assert listing.site_listing_id == "4711"
+    assert listing.language == "de"
     assert listing.url == "http://127.0.0.1:9/item/4711?a=1&b=2"
     assert listing.id == listing_id("good-shop", "4711", listing.url)
     assert (listing.first_seen, listing.last_seen, listing.captured_at) == (

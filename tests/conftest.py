@@ -1,0 +1,44 @@
+"""Shared fixtures: the CLI as a subprocess, and one crawl of the demo sites per test session."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CliRunner = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def run_armswatch(*args: str, data_dir: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run `armswatch ARGS` in a fresh process (Twisted's reactor starts once per process)."""
+    env = {**os.environ, "ARMSWATCH_DATA": str(data_dir), "ARMSWATCH_SOURCES": str(REPO / "sources")}
+    env.pop("ARMSWATCH_INDEX", None)
+    return subprocess.run(
+        [sys.executable, "-m", "armswatch", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def demo_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory holding one crawl of all three demo sites as they are on day 1.
+
+    The sites are stopped again afterwards, so tests that serve them themselves can.
+    """
+    from armswatch.demo.server import DemoSites
+
+    data_dir = tmp_path_factory.mktemp("demo-data")
+    with DemoSites(day=1):
+        done = run_armswatch("crawl", "demo-market", "demo-forum", "demo-classifieds", data_dir=data_dir)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return data_dir
