@@ -1,0 +1,20 @@
+"""The README documents every key of the source format and the two set-up commands."""
+
+from pathlib import Path
+
+import pytest
+
+from crawlers.source import DetailPage, IndexPage, Limits, RateLimit, Source, VendorPage
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("model", [Source, IndexPage, DetailPage, VendorPage, Limits, RateLimit])
+def test_every_source_key_is_documented(model: type) -> None:
+    undocumented = [name for name in model.model_fields if f"{name}:" not in README]
+    assert undocumented == []
+
+
+def test_readme_starts_with_the_two_commands() -> None:
+    head = README[:400]
+    assert "make demo" in head and "make test" in head
