@@ -4,12 +4,23 @@ from pathlib import Path
 
 import pytest
 
-from crawlers.source import DetailPage, IndexPage, Limits, RateLimit, Source, VendorPage
+from crawlers.source import (
+    Defaults,
+    DetailPage,
+    IndexPage,
+    Limits,
+    Pagination,
+    RateLimit,
+    Source,
+    VendorPage,
+)
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("model", [Source, IndexPage, DetailPage, VendorPage, Limits, RateLimit])
+@pytest.mark.parametrize(
+    "model", [Source, IndexPage, Pagination, DetailPage, VendorPage, Defaults, Limits, RateLimit]
+)
 def test_every_source_key_is_documented(model: type) -> None:
     undocumented = [name for name in model.model_fields if f"{name}:" not in README]
     assert undocumented == []
