@@ -23,3 +23,7 @@ class UnknownFieldError(QuerySyntaxError):
 
 class BackendConfigError(IndexStageError):
     """The index URL or settings do not select a usable backend."""
+
+
+class FacetFieldError(IndexStageError):
+    """A facet names an unknown field, or a field whose values cannot be counted."""

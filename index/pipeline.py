@@ -25,7 +25,9 @@ logger = logging.getLogger(__name__)
 class IndexPipeline:
     """Buffers items and upserts them into the index selected by `ARMSWATCH_INDEX_URL`."""
 
-    def __init__(self, index_url: str | None, spool_dir: Path, stats: StatsCollector, batch_size: int) -> None:
+    def __init__(
+        self, index_url: str | None, spool_dir: Path, stats: StatsCollector, batch_size: int
+    ) -> None:
         self.index_url = index_url
         self.spool_dir = spool_dir
         self.stats = stats

@@ -1,0 +1,57 @@
+"""Parse a Lucene query string with luqum and report syntax errors with a position.
+
+luqum's parser is PLY-based; `luqum.thread.parse` gives each thread its own lexer, so the
+index can be searched from several threads. luqum reports positions only inside its error
+messages ("... at position 6", "... at the end"), so they are read back from there.
+"""
+
+from __future__ import annotations
+
+import re
+
+from luqum.exceptions import IllegalCharacterError, ParseError
+from luqum.thread import parse
+from luqum.tree import Item
+
+from index.errors import QuerySyntaxError
+
+_POSITION = re.compile(r"at position (\d+)")
+_UNEXPECTED = re.compile(r"unexpected\s+'(.*)' at position")
+
+
+def parse_lucene(query: str) -> Item:
+    """The luqum tree of a non-empty query; QuerySyntaxError when luqum rejects it."""
+    try:
+        return parse(query)
+    except IllegalCharacterError as error:
+        raise _illegal_character(query, str(error)) from None
+    except ParseError as error:
+        raise _syntax_error(query, str(error)) from None
+
+
+def _illegal_character(query: str, message: str) -> QuerySyntaxError:
+    position = _position(message, query)
+    character = query[position] if position < len(query) else ""
+    if character == '"':
+        return QuerySyntaxError(query, "unclosed quote", position)
+    if character == "/":
+        return QuerySyntaxError(query, "unclosed regular expression (/)", position)
+    return QuerySyntaxError(query, f"illegal character {character!r}", position)
+
+
+def _syntax_error(query: str, message: str) -> QuerySyntaxError:
+    if "end of expression" in message:
+        return QuerySyntaxError(
+            query,
+            "unexpected end of query (an unclosed parenthesis, bracket or range,"
+            " or an operator without an operand?)",
+            len(query),
+        )
+    unexpected = _UNEXPECTED.search(message)
+    what = f"unexpected {unexpected.group(1)!r}" if unexpected else "syntax error"
+    return QuerySyntaxError(query, what, _position(message, query))
+
+
+def _position(message: str, query: str) -> int:
+    found = _POSITION.search(message)
+    return int(found.group(1)) if found else len(query)

@@ -1,0 +1,174 @@
+"""Searching the SQLite index: counting, ordered hits, facets and highlights.
+
+Ordering:
+- relevance: bm25 over the positive full-text terms (title counts most); listings matched
+  only by filters follow, newest `last_seen` first (which is the whole order when the query
+  has no full-text terms)
+- newest / oldest: by `first_seen`
+- price_asc / price_desc: by `price.amount_usd`, listings without one last
+Ties are broken by id, so paging is stable.
+"""
+
+from __future__ import annotations
+
+import html
+import sqlite3
+from collections.abc import Sequence
+
+from crawlers.listing import Listing
+from index.backend import FacetBucket, SearchHit, SearchResult, SortOrder
+from index.errors import FacetFieldError
+from index.fields import FREE_TEXT_FIELDS, IndexField, lookup_field
+from index.sqlite.columns import HIGHLIGHT_END, HIGHLIGHT_START, SqlValue, field_column
+from index.sqlite.schema import FTS_COLUMN_WEIGHTS
+from index.sqlite.where import CompiledQuery
+
+FACET_SIZE = 20
+SNIPPET_TOKENS = 32
+_PRICE = f"listings.{field_column('price.amount_usd')}"
+_ORDER_BY: dict[SortOrder, str] = {
+    "relevance": "listings.last_seen DESC, listings.id",
+    "newest": "listings.first_seen DESC, listings.id",
+    "oldest": "listings.first_seen ASC, listings.id",
+    "price_asc": f"{_PRICE} IS NULL, {_PRICE} ASC, listings.id",
+    "price_desc": f"{_PRICE} IS NULL, {_PRICE} DESC, listings.id",
+}
+_BM25 = "bm25(listings_fts, {})".format(
+    ", ".join(str(FTS_COLUMN_WEIGHTS[name]) for name in FREE_TEXT_FIELDS)
+)
+_HIGHLIGHTED_FIELDS = ("title", "description")
+
+
+def count_listings(connection: sqlite3.Connection, query: CompiledQuery) -> int:
+    sql = f"SELECT count(*) FROM listings WHERE {query.where.sql}"
+    (total,) = connection.execute(sql, query.where.params).fetchone()
+    return int(total)
+
+
+def search_listings(
+    connection: sqlite3.Connection,
+    query: CompiledQuery,
+    *,
+    limit: int,
+    offset: int,
+    facets: Sequence[str],
+    sort: SortOrder,
+    highlight: bool,
+) -> SearchResult:
+    if limit < 0 or offset < 0:
+        raise ValueError("limit and offset must not be negative")
+    if sort not in _ORDER_BY:
+        raise ValueError(f"unknown sort order {sort!r}; use one of {', '.join(_ORDER_BY)}")
+    facet_fields = [_facet_field(name) for name in facets]
+    rows = _hit_rows(connection, query, limit, offset, sort) if limit else []
+    marked = _highlights(connection, query.rank_match, [r[0] for r in rows]) if highlight else {}
+    hits = [
+        SearchHit(Listing.model_validate_json(document), score, marked.get(seq, {}))
+        for seq, document, score in rows
+    ]
+    return SearchResult(
+        total=count_listings(connection, query),
+        hits=hits,
+        facets={
+            name: _facet_counts(connection, query, field)
+            for name, field in zip(facets, facet_fields, strict=True)
+        },
+    )
+
+
+def _hit_rows(
+    connection: sqlite3.Connection, query: CompiledQuery, limit: int, offset: int, sort: SortOrder
+) -> list[tuple[int, str, float]]:
+    params: list[SqlValue] = [*query.where.params, limit, offset]
+    if sort == "relevance" and query.rank_match is not None:
+        sql = (
+            "SELECT listings.seq, listings.document, -coalesce(ranked.score, 0.0) FROM listings "
+            f"LEFT JOIN (SELECT rowid AS seq, {_BM25} AS score FROM listings_fts "
+            "WHERE listings_fts MATCH ?) AS ranked ON ranked.seq = listings.seq "
+            f"WHERE {query.where.sql} "
+            f"ORDER BY ranked.score IS NULL, ranked.score, {_ORDER_BY['relevance']} "
+            "LIMIT ? OFFSET ?"
+        )
+        params.insert(0, query.rank_match)
+    else:
+        sql = (
+            "SELECT listings.seq, listings.document, 0.0 FROM listings "
+            f"WHERE {query.where.sql} ORDER BY {_ORDER_BY[sort]} LIMIT ? OFFSET ?"
+        )
+    return [
+        (int(seq), str(doc), float(score)) for seq, doc, score in connection.execute(sql, params)
+    ]
+
+
+def _highlights(
+    connection: sqlite3.Connection, rank_match: str | None, seqs: list[int]
+) -> dict[int, dict[str, list[str]]]:
+    """Title and description fragments with the matched terms in <mark>…</mark>, HTML-escaped."""
+    if rank_match is None or not seqs:
+        return {}
+    title, description = (FREE_TEXT_FIELDS.index(name) for name in _HIGHLIGHTED_FIELDS)
+    markers = f"'{HIGHLIGHT_START}', '{HIGHLIGHT_END}'"
+    sql = (
+        f"SELECT rowid, highlight(listings_fts, {title}, {markers}), "
+        f"snippet(listings_fts, {description}, {markers}, '…', {SNIPPET_TOKENS}) "
+        f"FROM listings_fts WHERE listings_fts MATCH ? "
+        f"AND rowid IN ({', '.join('?' * len(seqs))})"
+    )
+    found: dict[int, dict[str, list[str]]] = {}
+    for seq, *fragments in connection.execute(sql, [rank_match, *seqs]):
+        marked = {
+            name: [_as_html(fragment)]
+            for name, fragment in zip(_HIGHLIGHTED_FIELDS, fragments, strict=True)
+            if fragment and HIGHLIGHT_START in fragment
+        }
+        if marked:
+            found[int(seq)] = marked
+    return found
+
+
+def _as_html(fragment: str) -> str:
+    escaped = html.escape(fragment, quote=False)
+    return escaped.replace(HIGHLIGHT_START, "<mark>").replace(HIGHLIGHT_END, "</mark>")
+
+
+def _facet_field(name: str) -> IndexField:
+    field = lookup_field(name)
+    if field is None:
+        raise FacetFieldError(f"unknown facet field {name!r}")
+    if not field.facetable:
+        raise FacetFieldError(
+            f"cannot count values of the {field.kind} field {name!r}; "
+            "facets need a keyword, keyword-list or bool field"
+        )
+    return field
+
+
+def _facet_counts(
+    connection: sqlite3.Connection, query: CompiledQuery, field: IndexField
+) -> list[FacetBucket]:
+    """The FACET_SIZE most frequent values among the matching listings (ties by value)."""
+    if field.kind == "keyword_list":
+        sql = (
+            "SELECT kw.value, count(*) AS n FROM listing_keywords AS kw WHERE kw.field = ? "
+            f"AND kw.seq IN (SELECT listings.seq FROM listings WHERE {query.where.sql}) "
+            "GROUP BY kw.value ORDER BY n DESC, kw.value LIMIT ?"
+        )
+        params: list[SqlValue] = [field.name, *query.where.params, FACET_SIZE]
+    else:
+        column = f"listings.{field_column(field.name)}"
+        sql = (
+            f"SELECT {column}, count(*) AS n FROM listings "
+            f"WHERE {column} IS NOT NULL AND {query.where.sql} "
+            f"GROUP BY {column} ORDER BY n DESC, {column} LIMIT ?"
+        )
+        params = [*query.where.params, FACET_SIZE]
+    return [
+        FacetBucket(_facet_value(value, field), int(count))
+        for value, count in connection.execute(sql, params)
+    ]
+
+
+def _facet_value(value: SqlValue, field: IndexField) -> str:
+    if field.kind == "bool":
+        return "true" if value else "false"
+    return str(value)

@@ -1,0 +1,108 @@
+"""`SqliteIndex`: the embedded index backend, one SQLite file with FTS5."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+
+from crawlers.listing import Listing
+from crawlers.vendor_profile import VendorProfile
+from index.backend import SearchResult, SortOrder, UpsertReport
+from index.query import build_query
+from index.sqlite import store
+from index.sqlite.schema import connect
+from index.sqlite.search import count_listings, search_listings
+from index.sqlite.where import CompiledQuery, compile_query
+
+
+class SqliteIndex:
+    """The `IndexBackend` over one SQLite file (created with its directory when missing).
+
+    Safe to share between threads: calls are serialised on one connection.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        self._connection = connect(self.path)
+
+    def upsert(self, listings: Iterable[Listing]) -> UpsertReport:
+        with self._lock:
+            return store.upsert_listings(self._connection, listings)
+
+    def get(self, listing_id: str) -> Listing | None:
+        with self._lock:
+            return store.get_listing(self._connection, listing_id)
+
+    def history(self, listing_id: str) -> list[Listing]:
+        with self._lock:
+            return store.listing_history(self._connection, listing_id)
+
+    def search(
+        self,
+        query: str,
+        *,
+        limit: int = 20,
+        offset: int = 0,
+        facets: Sequence[str] = (),
+        sort: SortOrder = "relevance",
+        highlight: bool = True,
+        now: datetime | None = None,
+    ) -> SearchResult:
+        """Listings matching a Lucene query; `now` anchors date math (default: the clock)."""
+        compiled = self._compile(query, now)
+        with self._lock:
+            return search_listings(
+                self._connection,
+                compiled,
+                limit=limit,
+                offset=offset,
+                facets=facets,
+                sort=sort,
+                highlight=highlight,
+            )
+
+    def count(self, query: str = "*", *, now: datetime | None = None) -> int:
+        compiled = self._compile(query, now)
+        with self._lock:
+            return count_listings(self._connection, compiled)
+
+    def delete(self, listing_ids: Iterable[str]) -> int:
+        with self._lock:
+            return store.delete_listings(self._connection, listing_ids)
+
+    def upsert_vendors(self, profiles: Iterable[VendorProfile]) -> int:
+        with self._lock:
+            return store.upsert_vendor_profiles(self._connection, profiles)
+
+    def get_vendor(self, source: str, handle: str) -> VendorProfile | None:
+        """The stored profile of a vendor on a source (handle compared case-insensitively)."""
+        with self._lock:
+            return store.get_vendor_profile(self._connection, source, handle)
+
+    def close(self) -> None:
+        """Close the file, first letting SQLite refresh its query-planner statistics."""
+        with self._lock:
+            self._connection.execute("PRAGMA optimize")
+            self._connection.close()
+
+    def __enter__(self) -> SqliteIndex:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"SqliteIndex({str(self.path)!r})"
+
+    @staticmethod
+    def _compile(query: str, now: datetime | None) -> CompiledQuery:
+        return compile_query(build_query(query, now=now))

@@ -1,0 +1,179 @@
+"""Compile the query tree to an SQL condition on `listings`, with bound parameters only.
+
+Full-text terms become `listings.seq IN (SELECT rowid FROM listings_fts WHERE listings_fts
+MATCH ?)`, so AND / OR / NOT compose exactly in SQL. Every condition is NULL-safe (true or
+false, never NULL), so `NOT price.amount_usd:<500` also finds listings without a price.
+The FTS5 expressions of the terms that count for a match (not under a NOT) are collected
+for ranking (bm25) and highlighting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from index.fields import FREE_TEXT_FIELDS, IndexField, lookup_field
+from index.query.nodes import (
+    AllOf,
+    AnyOf,
+    Exists,
+    KeywordMatch,
+    MatchAll,
+    MatchNone,
+    Negation,
+    QueryNode,
+    RangeMatch,
+    TextMatch,
+    ValueMatch,
+)
+from index.query.terms import fold_token
+from index.sqlite.columns import SqlValue, field_column, sql_value
+from index.sqlite.fts_expressions import any_of, fts_expression
+
+_FTS_MATCH = "listings.seq IN (SELECT rowid FROM listings_fts WHERE listings_fts MATCH ?)"
+_KEYWORD_ROWS = "listings.seq IN (SELECT seq FROM listing_keywords WHERE field = ?{})"
+# a wildcard pattern expands to at most this many distinct indexed tokens
+MAX_PATTERN_EXPANSIONS = 4096
+_PATTERN_MATCH = (
+    "listings.seq IN (SELECT rowid FROM listings_fts WHERE listings_fts MATCH ("
+    "SELECT ? || coalesce(group_concat('\"' || replace(term, '\"', '\"\"') || '\"', ' OR '),"
+    " '\"\"') || ')' FROM (SELECT term FROM listings_fts_terms WHERE term GLOB ?{bounds}"
+    f" LIMIT {MAX_PATTERN_EXPANSIONS})))"
+)
+
+
+@dataclass(frozen=True)
+class SqlCondition:
+    sql: str
+    params: tuple[SqlValue, ...] = ()
+
+
+@dataclass(frozen=True)
+class CompiledQuery:
+    where: SqlCondition
+    # FTS5 expression of the positive full-text terms (for bm25 and highlights), if any
+    rank_match: str | None
+
+
+@dataclass
+class _Compiler:
+    ranked: list[str] = field(default_factory=list)
+
+    def compile(self, node: QueryNode, positive: bool) -> SqlCondition:
+        if isinstance(node, MatchAll):
+            return SqlCondition("1")
+        if isinstance(node, MatchNone):
+            return SqlCondition("0")
+        if isinstance(node, AllOf | AnyOf):
+            joiner = " AND " if isinstance(node, AllOf) else " OR "
+            parts = [self.compile(part, positive) for part in node.parts]
+            return SqlCondition(
+                "(" + joiner.join(p.sql for p in parts) + ")",
+                tuple(param for p in parts for param in p.params),
+            )
+        if isinstance(node, Negation):
+            inner = self.compile(node.part, not positive)
+            return SqlCondition(f"NOT ({inner.sql})", inner.params)
+        if isinstance(node, TextMatch):
+            return self._text(node, positive)
+        return _field_condition(node)
+
+    def _text(self, node: TextMatch, positive: bool) -> SqlCondition:
+        if node.mode == "pattern":
+            return _token_pattern(node)
+        expression = fts_expression(node)
+        if positive:
+            self.ranked.append(expression)
+        return SqlCondition(_FTS_MATCH, (expression,))
+
+
+def compile_query(node: QueryNode) -> CompiledQuery:
+    compiler = _Compiler()
+    where = compiler.compile(node, positive=True)
+    return CompiledQuery(where, any_of(compiler.ranked))
+
+
+def _token_pattern(node: TextMatch) -> SqlCondition:
+    """A wildcard word, expanded in SQL to the indexed tokens it matches, OR-ed in one MATCH."""
+    pattern = fold_token(node.text)
+    literal_prefix = _literal_prefix(pattern)
+    bounds = ""
+    params: list[SqlValue] = [_column_filter(node.fields) + "(", pattern]
+    if literal_prefix:  # lets the vocabulary seek instead of scanning every token
+        bounds = " AND term >= ? AND term < ?"
+        params += [literal_prefix, literal_prefix[:-1] + chr(ord(literal_prefix[-1]) + 1)]
+    return SqlCondition(_PATTERN_MATCH.format(bounds=bounds), tuple(params))
+
+
+def _column_filter(fields: tuple[str, ...]) -> str:
+    if set(fields) == set(FREE_TEXT_FIELDS):
+        return ""
+    if not set(fields) <= set(FREE_TEXT_FIELDS):
+        raise ValueError(f"not full-text columns: {fields}")
+    return "{" + " ".join(fields) + "} : "
+
+
+def _literal_prefix(pattern: str) -> str:
+    """The characters before the first wildcard."""
+    for position, character in enumerate(pattern):
+        if character in "*?":
+            return pattern[:position]
+    return pattern
+
+
+def _field_condition(node: KeywordMatch | ValueMatch | RangeMatch | Exists) -> SqlCondition:
+    field = _field(node.field)
+    if isinstance(node, Exists):
+        return _exists(field)
+    if field.kind == "keyword_list":
+        return _keyword_rows(node, field)
+    column = f"listings.{field_column(field.name)}"
+    if isinstance(node, KeywordMatch):
+        if node.pattern:
+            return SqlCondition(f"({column} IS NOT NULL AND {column} GLOB ?)", (node.value,))
+        return SqlCondition(f"{column} IS ?", (node.value,))
+    if isinstance(node, ValueMatch):
+        return SqlCondition(f"{column} IS ?", (sql_value(node.value),))
+    bounds, params = _range_bounds(column, node)
+    return SqlCondition(f"({column} IS NOT NULL{bounds})", params)
+
+
+def _keyword_rows(node: KeywordMatch | ValueMatch | RangeMatch, field: IndexField) -> SqlCondition:
+    if isinstance(node, KeywordMatch):
+        operator = "GLOB" if node.pattern else "="
+        return SqlCondition(
+            _KEYWORD_ROWS.format(f" AND value {operator} ?"), (field.name, node.value)
+        )
+    if isinstance(node, RangeMatch):
+        bounds, params = _range_bounds("value", node)
+        return SqlCondition(_KEYWORD_ROWS.format(bounds), (field.name, *params))
+    raise ValueError(f"{field.name} holds keywords, not {node.value!r}")
+
+
+def _range_bounds(column: str, node: RangeMatch) -> tuple[str, tuple[SqlValue, ...]]:
+    sql = ""
+    params: list[SqlValue] = []
+    for value, operator in (
+        (node.low, ">=" if node.include_low else ">"),
+        (node.high, "<=" if node.include_high else "<"),
+    ):
+        if value is not None:
+            sql += f" AND {column} {operator} ?"
+            params.append(sql_value(value))
+    return sql, tuple(params)
+
+
+def _exists(field: IndexField) -> SqlCondition:
+    if field.kind == "text" and field.name in FREE_TEXT_FIELDS:
+        return SqlCondition(
+            f"listings.seq IN (SELECT rowid FROM listings_fts WHERE {field.name} <> '')"
+        )
+    if field.kind == "keyword_list":
+        return SqlCondition(_KEYWORD_ROWS.format(""), (field.name,))
+    return SqlCondition(f"listings.{field_column(field.name)} IS NOT NULL")
+
+
+def _field(name: str) -> IndexField:
+    field = lookup_field(name)
+    if field is None:
+        raise ValueError(f"unknown field {name!r}")
+    return field
