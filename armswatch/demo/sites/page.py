@@ -1,0 +1,127 @@
+"""Shared pieces of the demo sites: responses, the HTML shell, pagination, placeholder images."""
+
+from __future__ import annotations
+
+import re
+import struct
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from html import escape
+from typing import TypeVar
+from urllib.parse import quote, unquote
+
+from armswatch.demo.model import DemoOffer
+
+T = TypeVar("T")
+HTML = "text/html; charset=utf-8"
+PNG = "image/png"
+Query = dict[str, list[str]]
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    body: bytes
+    content_type: str = HTML
+
+
+def esc(text: object) -> str:
+    return escape(str(text), quote=True)
+
+
+def href(*parts: str) -> str:
+    """A path from segments, each percent-encoded."""
+    return "/" + "/".join(quote(part, safe="") for part in parts)
+
+
+def html_page(title: str, body: str, *, lang: str, css: str, status: int = 200) -> Response:
+    document = (
+        "<!DOCTYPE html>\n"
+        f'<html lang="{esc(lang)}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{esc(title)}</title>\n<style>{css}</style>\n</head>\n"
+        f"<body>\n{body}\n</body>\n</html>\n"
+    )
+    return Response(status=status, body=document.encode("utf-8"))
+
+
+def not_found(site_name: str, *, lang: str = "en", css: str = "") -> Response:
+    body = f'<h1>404</h1><p class="not-found">Not found on {esc(site_name)}.</p>'
+    return html_page(f"Not found – {site_name}", body, lang=lang, css=css, status=404)
+
+
+def page_number(query: Query) -> int | None:
+    """The `page` query parameter (default 1), or None when it is not a positive integer."""
+    raw = query.get("page", ["1"])[-1]
+    if not raw.isdigit() or int(raw) < 1:
+        return None
+    return int(raw)
+
+
+def page_count(total: int, per_page: int) -> int:
+    return max(1, -(-total // per_page))
+
+
+def page_slice(items: Sequence[T], page: int, per_page: int) -> Sequence[T]:
+    return items[(page - 1) * per_page : page * per_page]
+
+
+def _png_chunk(tag: bytes, data: bytes) -> bytes:
+    crc = zlib.crc32(tag + data) & 0xFFFFFFFF
+    return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", crc)
+
+
+@cache
+def placeholder_png(red: int, green: int, blue: int, width: int = 64, height: int = 48) -> bytes:
+    """A small single-colour PNG."""
+    row = b"\x00" + bytes((red, green, blue)) * width
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", zlib.compress(row * height, 9))
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+Handler = Callable[[re.Match[str], Query], Response]
+
+
+class SiteApp:
+    """A demo site: routes from path patterns to page handlers."""
+
+    name = "demo"
+    lang = "en"
+    css = ""
+    image_rgb = (128, 128, 128)
+
+    def __init__(self, offers: Sequence[DemoOffer]) -> None:
+        self.offers = {offer.offer_id: offer for offer in offers}
+        self.routes: list[tuple[re.Pattern[str], Handler]] = []
+
+    def route(self, pattern: str, handler: Handler) -> None:
+        self.routes.append((re.compile(pattern), handler))
+
+    def handle(self, path: str, query: Query) -> Response:
+        """The response for a request path (percent-encoded) and its parsed query."""
+        decoded = unquote(path)
+        for pattern, handler in self.routes:
+            match = pattern.fullmatch(decoded)
+            if match:
+                return handler(match, query)
+        return self.not_found()
+
+    def not_found(self) -> Response:
+        return not_found(self.name, lang=self.lang, css=self.css)
+
+    def page(self, title: str, body: str, lang: str | None = None) -> Response:
+        return html_page(f"{title} – {self.name}", body, lang=lang or self.lang, css=self.css)
+
+    def image(self, match: re.Match[str], query: Query) -> Response:
+        """A placeholder picture for an online offer (the first group is the offer id)."""
+        offer = self.offers.get(match.group(1))
+        if offer is None or match.group(0) not in offer.images:
+            return self.not_found()
+        return Response(status=200, body=placeholder_png(*self.image_rgb), content_type=PNG)
