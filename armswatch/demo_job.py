@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.selection import open_index
 from rich.console import Console
 
 from armswatch.crawl import crawl_sources
 from armswatch.settings import AppSettings
 from crawlers.source_loader import load_source
+from index.selection import open_index
 
 DEMO_SOURCES = ("demo-market", "demo-forum", "demo-classifieds")
 SOURCES_DIR = Path(__file__).resolve().parent.parent / "sources"

@@ -14,9 +14,15 @@ REPO = Path(__file__).resolve().parents[1]
 CliRunner = Callable[..., subprocess.CompletedProcess[str]]
 
 
-def run_armswatch(*args: str, data_dir: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def run_armswatch(
+    *args: str, data_dir: Path, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
     """Run `armswatch ARGS` in a fresh process (Twisted's reactor starts once per process)."""
-    env = {**os.environ, "ARMSWATCH_DATA": str(data_dir), "ARMSWATCH_SOURCES": str(REPO / "sources")}
+    env = {
+        **os.environ,
+        "ARMSWATCH_DATA": str(data_dir),
+        "ARMSWATCH_SOURCES": str(REPO / "sources"),
+    }
     env.pop("ARMSWATCH_INDEX", None)
     return subprocess.run(
         [sys.executable, "-m", "armswatch", *args],
@@ -39,6 +45,8 @@ def demo_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     data_dir = tmp_path_factory.mktemp("demo-data")
     with DemoSites(day=1):
-        done = run_armswatch("crawl", "demo-market", "demo-forum", "demo-classifieds", data_dir=data_dir)
+        done = run_armswatch(
+            "crawl", "demo-market", "demo-forum", "demo-classifieds", data_dir=data_dir
+        )
     assert done.returncode == 0, done.stdout + done.stderr
     return data_dir

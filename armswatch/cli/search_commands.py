@@ -7,7 +7,6 @@ import re
 from typing import Annotated, Any
 
 import typer
-from index.selection import open_index
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -19,6 +18,7 @@ from armswatch.settings import AppSettings
 from crawlers.listing import Listing
 from index.backend import SearchResult, SortOrder
 from index.errors import QuerySyntaxError
+from index.selection import open_index
 
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
 

@@ -42,6 +42,9 @@ EXTRA_NAMES = {
     "south korea": "KR", "north korea": "KP", "vietnam": "VN", "turkey": "TR", "türkei": "TR",
     "schweiz": "CH", "suisse": "CH", "österreich": "AT", "deutschland": "DE", "brd": "DE",
     "usa (united states)": "US", "estados unidos": "US", "états-unis": "US", "сша": "US",
+    "russland": "RU", "rusia": "RU", "russie": "RU", "russische föderation": "RU",
+    "großbritannien": "GB", "grossbritannien": "GB", "великобритания": "GB", "royaume-uni": "GB",
+    "reino unido": "GB", "vereinigtes königreich": "GB",
 }  # fmt: skip
 _SPLIT = re.compile(r"\s*(?:,|;|/|\||\+|&|\band\b|\bund\b|\by\b|\bet\b|\bи\b|\be\b|\ben\b)\s*")
 _CODE = re.compile(r"^[A-Z]{2}$")
