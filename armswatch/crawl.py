@@ -54,8 +54,11 @@ def crawl_sources(
     Twisted's reactor starts once per process, so call this once per process.
     """
     logs.configure(app.log_dir)
-    process = CrawlerProcess(install_root_handler=False)
-    crawlers = [Crawler(SourceSpider, crawl_settings(source, app, overrides)) for source in sources]
+    process = CrawlerProcess({"LOG_INSTALL_ROOT_HANDLER": False})
+    crawlers = [
+        Crawler(SourceSpider, crawl_settings(source, app, overrides), init_reactor=position == 0)
+        for position, source in enumerate(sources)
+    ]
     console = console or Console(stderr=True)
     with Progress(
         SpinnerColumn(),

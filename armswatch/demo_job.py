@@ -29,6 +29,7 @@ class DemoSummary:
     new: int = 0
     changed: int = 0
     errors: int = 0
+    failed: list[str] = field(default_factory=list)
     searches: list[tuple[int, list[str]]] = field(default_factory=list)
 
 
@@ -43,6 +44,7 @@ def run_demo(app: AppSettings, *, day: int = 1, console: Console | None = None) 
         new=sum(run.new for run in runs),
         changed=sum(run.changed for run in runs),
         errors=sum(run.errors for run in runs),
+        failed=[run.source for run in runs if run.failed],
     )
     index = open_index(app.index_url)
     try:

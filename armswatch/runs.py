@@ -29,6 +29,9 @@ CREATE INDEX IF NOT EXISTS runs_by_source ON runs (source, started_at);
 """
 
 
+COMPLETE_REASONS = frozenset({"finished", "closespider_pagecount", "closespider_itemcount"})
+
+
 @dataclass(frozen=True)
 class CrawlRun:
     source: str
@@ -53,7 +56,7 @@ class CrawlRun:
             source=source,
             started_at=started,
             finished_at=finished,
-            finish_reason=str(stats.get("finish_reason", "unknown")),
+            finish_reason=str(stats.get("finish_reason", "not started")),
             pages=int(stats.get("response_received_count", 0)),
             listings=int(stats.get("armswatch/listings_new", 0))
             + int(stats.get("armswatch/listings_changed", 0))
@@ -66,6 +69,11 @@ class CrawlRun:
             duration=float(stats.get("elapsed_time_seconds", 0.0)),
             stats={key: _jsonable(value) for key, value in stats.items()},
         )
+
+    @property
+    def failed(self) -> bool:
+        """The crawl did not run to its end or to one of its configured limits."""
+        return self.finish_reason not in COMPLETE_REASONS
 
 
 class RunStore:

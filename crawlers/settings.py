@@ -35,7 +35,7 @@ def for_source(source: Source) -> dict[str, Any]:
         "CONCURRENT_REQUESTS": max(rate.concurrency, 1),
         "CONCURRENT_REQUESTS_PER_DOMAIN": rate.concurrency,
         "DOWNLOAD_DELAY": rate.download_delay,
-        "RANDOMIZE_DOWNLOAD_DELAY": rate.download_delay > 0,
+        "DOWNLOAD_DELAY_JITTER": 0.5 if rate.download_delay > 0 else 0,
         "AUTOTHROTTLE_ENABLED": rate.autothrottle,
         "AUTOTHROTTLE_TARGET_CONCURRENCY": rate.autothrottle_target_concurrency,
         "RETRY_TIMES": rate.retries,

@@ -22,7 +22,7 @@ def crawl(
         bool, typer.Option("--all", help="crawl every configured source")
     ] = False,
 ) -> None:
-    """Crawl sources into the index; exit 1 if a crawl recorded errors, 2 on a bad source."""
+    """Crawl sources into the index; exit 1 if a crawl failed or had errors, 2 on a bad source."""
     app = AppSettings.from_env()
     try:
         selected = _select(sources or [], all_sources, app)
@@ -32,7 +32,7 @@ def crawl(
     console = Console(stderr=True)
     runs = crawl_sources(selected, app, console=console)
     print_runs(runs, Console())
-    if any(run.errors for run in runs):
+    if any(run.errors or run.failed for run in runs):
         raise typer.Exit(exit_codes.FAILED)
 
 

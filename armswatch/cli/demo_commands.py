@@ -27,7 +27,7 @@ def demo(
         return
     summary = run_demo(app, day=day, console=console)
     _print_summary(summary, console)
-    if summary.errors:
+    if summary.errors or summary.failed:
         raise typer.Exit(exit_codes.FAILED)
 
 
@@ -50,6 +50,8 @@ def _print_summary(summary: DemoSummary, console: Console) -> None:
         f"\n[bold]{summary.total}[/bold] listings in the index ({summary.index_url}); this crawl: "
         f"{summary.new} new, {summary.changed} changed, {summary.errors} errors"
     )
+    for name in summary.failed:
+        console.print(f"[red]crawl of {name} failed[/red]: see `armswatch runs` and the log")
     console.print("\n[bold]What an analyst searches first[/bold]")
     for (query, why), (total, titles) in zip(FIRST_SEARCHES, summary.searches, strict=True):
         console.print(
