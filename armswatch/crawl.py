@@ -19,7 +19,10 @@ from crawlers.settings import base_settings, for_source
 from crawlers.source import Source
 from crawlers.spiders.source_spider import SourceSpider
 
-ITEM_PIPELINES = {"index.pipeline.IndexPipeline": 800}
+ITEM_PIPELINES = {
+    "crawlers.pipelines.listing_budget.ListingBudgetPipeline": 100,
+    "index.pipeline.IndexPipeline": 800,
+}
 
 
 def crawl_settings(

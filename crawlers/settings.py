@@ -21,6 +21,7 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 DEPTH_STATS_VERBOSE = False
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 60.0
+DOWNLOADER_MIDDLEWARES = {"crawlers.middlewares.page_budget.PageBudgetMiddleware": 50}
 
 
 def base_settings() -> dict[str, Any]:
@@ -44,5 +45,5 @@ def for_source(source: Source) -> dict[str, Any]:
         "CLOSESPIDER_PAGECOUNT": limits.max_pages,
     }
     if limits.max_listings is not None:
-        settings["CLOSESPIDER_ITEMCOUNT"] = limits.max_listings
+        settings["ARMSWATCH_MAX_LISTINGS"] = limits.max_listings
     return settings

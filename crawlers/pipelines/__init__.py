@@ -1,0 +1,1 @@
+"""Scrapy item pipelines of armswatch crawls that belong to crawling itself."""
