@@ -1,0 +1,291 @@
+"""Where a listing ships from and to, and how it ships.
+
+`SHIPS_FROM` / `SHIPS_TO` (normalized: ISO 3166-1 alpha-2, `WW` for worldwide, one entity per
+country) come from a cue phrase in en, de, es, fr, ru, pt, it or nl ("ships from Germany",
+"Versand aus Deutschland", "envío desde España", "expédié depuis la France", "отправка из
+России", "envio de Portugal", "spedizione dall'Italia", "verzending vanuit Nederland",
+"ships to: EU, US", "Versand nach DE/AT/CH") followed by a list of country names or codes,
+resolved with `crawlers.normalize.to_country_codes`; regions expand to their member countries
+(each entity then spans the region's name). "worldwide shipping" and its translations are
+`SHIPS_TO` `WW`. The country list ends at the first word that is not a country, article or
+conjunction, or at sentence punctuation, so "ships from Germany with DHL" yields only DE.
+
+`SHIPPING_METHOD` is normalized to one of `post`, `courier`, `stealth`, `split_shipment`,
+`disassembled`, `dead_drop`, `pickup` from carrier names and method words in the same languages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+from itertools import pairwise
+
+from crawlers.listing import Entity
+from crawlers.normalize import to_country_codes
+from extractors.signals._base import Triggered, alternation, entity, literal_prefix
+
+FROM_CUES = [
+    r"ships?\s+from", r"shipping\s+from", r"shipped\s+from", r"dispatch(?:ed|es)?\s+from",
+    r"sent\s+from", r"versand\s+(?:aus|ab|von)", r"versendet\s+(?:aus|von)",
+    r"verschickt\s+aus", r"standort", r"env[ií]os?\s+desde", r"enviad[oa]\s+desde",
+    r"se\s+env[ií]a\s+desde", r"exp[ée]di[ée]e?s?\s+(?:depuis|de)", r"exp[ée]dition\s+depuis",
+    r"envoi\s+depuis", r"отправк[аи]\s+из", r"отправляю\s+из", r"отправляем\s+из",
+    r"доставка\s+из", r"высылаю\s+из", r"envio\s+(?:de|desde|a\s+partir\s+de)",
+    r"enviad[oa]\s+de", r"spedizion[ei]\s+(?:da|dalla|dal|dall['’])",
+    r"spedit[oa]\s+(?:da|dalla|dal|dall['’])", r"verzend(?:ing|en)\s+(?:vanuit|uit)",
+    r"verzonden\s+(?:vanuit|uit)",
+]  # fmt: skip
+TO_CUES = [
+    r"ships?\s+to", r"shipping\s+to", r"deliver(?:y|s)?\s+to", r"we\s+ship\s+to",
+    r"versand\s+(?:nach|in\s+die|in)", r"lieferung\s+(?:nach|in)", r"liefern\s+nach",
+    r"versende\s+nach", r"env[ií]os?\s+a", r"enviamos\s+a", r"entrega\s+a",
+    r"livraison\s+(?:en|vers|à|au|aux)", r"exp[ée]dition\s+vers", r"envoi\s+vers",
+    r"exp[ée]di[ée]e?\s+vers", r"доставка\s+(?:в|во|по)", r"отправка\s+(?:в|во|по)",
+    r"отправляю\s+(?:в|по)", r"envio\s+para", r"entrega\s+para", r"enviamos\s+para",
+    r"spedizion[ei]\s+(?:in|verso|a)", r"spediamo\s+(?:in|a)", r"verzend(?:ing|en)\s+naar",
+    r"levering\s+naar", r"verzonden\s+naar",
+]  # fmt: skip
+WORLDWIDE_PHRASES = [
+    r"worldwide\s+shipping", r"ships?\s+worldwide", r"shipping\s+worldwide",
+    r"weltweite[rn]?\s+versand", r"versand\s+weltweit",
+    r"env[ií]os?\s+(?:mundial(?:es)?|internacional(?:es)?)",
+    r"livraison\s+(?:mondiale|internationale|dans\s+le\s+monde\s+entier)",
+    r"доставка\s+по\s+всему\s+миру", r"отправка\s+по\s+всему\s+миру",
+    r"envio\s+(?:mundial|internacional|para\s+todo\s+o\s+mundo)",
+    r"spedizion[ei]\s+(?:in\s+tutto\s+il\s+mondo|internazionali?|mondiale)",
+    r"wereldwijde\s+verzending", r"verzending\s+wereldwijd",
+]  # fmt: skip
+WORLDWIDE = re.compile(rf"(?:{alternation(WORLDWIDE_PHRASES)})(?!\w)", re.IGNORECASE)
+CUE = re.compile(
+    rf"(?:(?P<from>{alternation(FROM_CUES)})|(?P<to>{alternation(TO_CUES)}))"
+    r"(?:(?<=['’])|(?!\w))\s*[:\-–]?\s*",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+_SEPARATORS = set(" \t,/|+&-–():")
+SKIP_WORDS = {
+    "the", "la", "le", "les", "l", "el", "los", "las", "der", "die", "das", "den", "il", "lo",
+    "o", "a", "os", "het", "de", "and", "und", "y", "et", "и", "e", "en", "or", "oder", "ou",
+    "или", "of", "all", "alle", "toda", "toute", "всей", "всю",
+}  # fmt: skip
+CONJUNCTIONS = {"and", "und", "y", "et", "и", "e", "en", "or", "oder", "ou", "или", "o"}
+EXTRA_FORMS = {"niederlanden": "NL", "vereinigten staaten": "US", "schweiz": "CH", "рф": "RU"}
+_RU_ENDINGS = (("ии", "ия"), ("ию", "ия"), ("ой", "а"), ("ы", "а"), ("у", "а"), ("и", "а"),
+               ("и", "ь"), ("а", ""), ("ов", "ы"), ("е", "а"), ("ю", "я"))  # fmt: skip
+_MAX_WORDS_PER_NAME = 4
+_MAX_COUNTRIES = 40
+
+METHOD_WORDS: dict[str, list[str]] = {
+    "post": [
+        r"by\s+post",
+        r"registered\s+(?:mail|post)",
+        r"deutsche\s+post",
+        r"packstation",
+        r"per\s+post",
+        r"einschreiben",
+        r"correos",
+        r"correo\s+certificado",
+        r"por\s+correo",
+        r"la\s+poste",
+        r"colissimo",
+        r"par\s+la\s+poste",
+        r"почта\s+россии",
+        r"почтой",
+        r"ctt",
+        r"pelo\s+correio",
+        r"poste\s+italiane",
+        r"per\s+posta",
+        r"postnl",
+        r"royal\s+mail",
+        r"usps",
+        r"airmail",
+    ],
+    "courier": [
+        r"dhl",
+        r"hermes",
+        r"ups",
+        r"fedex",
+        r"dpd",
+        r"gls",
+        r"tnt",
+        r"сдэк",
+        r"cdek",
+        r"couriers?",
+        r"kurier",
+        r"mensajer[oí]a?",
+        r"coursier",
+        r"курьер\w*",
+        r"corriere",
+        r"koerier",
+        r"seur",
+        r"chronopost",
+        r"boxberry",
+    ],
+    "stealth": [
+        r"stealth(?:\s+shipping)?",
+        r"vacuum[\s-]+sealed",
+        r"vakuumiert",
+        r"discreet\s+packaging",
+        r"neutral\s+verpackt",
+        r"diskrete?\s+verpackung",
+        r"env[ií]o\s+discreto",
+        r"emballage\s+discret",
+        r"скрытн\w+\s+упаковк\w*",
+        r"embalagem\s+discreta",
+        r"imballaggio\s+discreto",
+        r"discrete\s+verpakking",
+    ],
+    "split_shipment": [
+        r"split\s+shipments?",
+        r"split\s+shipping",
+        r"ships\s+in\s+parts",
+        r"sent\s+in\s+separate\s+packages",
+        r"separate\s+packages",
+        r"in\s+teilen",
+        r"in\s+mehreren\s+paketen",
+        r"en\s+varios\s+paquetes",
+        r"en\s+plusieurs\s+colis",
+        r"несколькими\s+посылками",
+        r"частями",
+        r"in\s+più\s+pacchi",
+        r"in\s+meerdere\s+pakketten",
+        r"em\s+v[aá]rias\s+encomendas",
+    ],
+    "disassembled": [
+        r"disassembled",
+        r"zerlegt",
+        r"en\s+piezas",
+        r"desmontad[oa]s?",
+        r"désassembl[ée]e?s?",
+        r"desassembl[ée]e?s?",
+        r"démont[ée]e?s?",
+        r"demont[ée]e?s?",
+        r"в\s+разобранном\s+виде",
+        r"разобранн\w+",
+        r"smontat[oa]",
+        r"gedemonteerd",
+    ],
+    "dead_drop": [
+        r"dead\s+drops?",
+        r"закладк\w*",
+        r"клад\w{0,2}",
+        r"toter\s+briefkasten",
+        r"buz[oó]n\s+muerto",
+        r"bo[iî]te\s+aux\s+lettres\s+morte",
+    ],
+    "pickup": [
+        r"abholung",
+        r"selbstabholung",
+        r"pick[\s-]?up",
+        r"meet\s+in\s+person",
+        r"in\s+person",
+        r"meetup",
+        r"recogida\s+en\s+persona",
+        r"en\s+mano",
+        r"remise\s+en\s+main\s+propre",
+        r"main\s+propre",
+        r"самовывоз",
+        r"личная\s+встреча",
+        r"ritiro\s+a\s+mano",
+        r"di\s+persona",
+        r"ophalen",
+        r"retirada\s+em\s+m[aã]os?",
+        r"em\s+m[aã]os",
+    ],
+}
+METHOD = re.compile(
+    "|".join(rf"(?P<{name}>{alternation(words)})(?!\w)" for name, words in METHOD_WORDS.items()),
+    re.IGNORECASE,
+)
+CUES = Triggered(CUE, [literal_prefix(cue) for cue in FROM_CUES + TO_CUES])
+WORLDWIDE_CUES = Triggered(WORLDWIDE, [literal_prefix(phrase) for phrase in WORLDWIDE_PHRASES])
+METHODS = Triggered(
+    METHOD, [literal_prefix(word) for words in METHOD_WORDS.values() for word in words]
+)
+
+
+def find(text: str, field: str) -> list[Entity]:
+    """SHIPS_FROM, SHIPS_TO and SHIPPING_METHOD entities."""
+    found: list[Entity] = []
+    for match in CUES.finditer(text):
+        label = "SHIPS_FROM" if match.group("from") else "SHIPS_TO"
+        for start, end, code in _countries(text, match.end()):
+            found.append(entity(label, text, start, end, field, code))
+    for match in WORLDWIDE_CUES.finditer(text):
+        found.append(entity("SHIPS_TO", text, *match.span(), field, "WW"))
+    for match in METHODS.finditer(text):
+        found.append(entity("SHIPPING_METHOD", text, *match.span(), field, match.lastgroup))
+    return found
+
+
+def _countries(text: str, position: int) -> Iterator[tuple[int, int, str]]:
+    """(start, end, code) for the list of countries that starts at `position`."""
+    words = list(_words(text, position))
+    index, count = 0, 0
+    while index < len(words) and count < _MAX_COUNTRIES:
+        if index and not _separated(text, words[index - 1][1], words[index][0]):
+            return
+        size, codes = _longest_name(text, words, index)
+        if not codes:
+            if text[words[index][0] : words[index][1]].casefold() not in SKIP_WORDS:
+                return
+            index += 1
+            continue
+        start, end = words[index][0], words[index + size - 1][1]
+        for code in codes:
+            count += 1
+            yield start, end, code
+        index += size
+
+
+def _words(text: str, position: int) -> Iterator[tuple[int, int]]:
+    for match in _WORD.finditer(text, position, min(len(text), position + 120)):
+        yield match.span()
+
+
+def _separated(text: str, end: int, start: int) -> bool:
+    return all(char in _SEPARATORS for char in text[end:start])
+
+
+def _longest_name(
+    text: str, words: list[tuple[int, int]], index: int
+) -> tuple[int, tuple[str, ...]]:
+    for size in range(min(_MAX_WORDS_PER_NAME, len(words) - index), 0, -1):
+        span = words[index : index + size]
+        if size > 1 and not _single_name(text, span):
+            continue
+        name = text[span[0][0] : span[-1][1]]
+        codes = country_codes(name)
+        if codes:
+            return size, codes
+    return 0, ()
+
+
+def _single_name(text: str, span: list[tuple[int, int]]) -> bool:
+    """Words joined by whitespace only, none of them a conjunction."""
+    gaps = (text[left[1] : right[0]] for left, right in pairwise(span))
+    if any(gap.strip() for gap in gaps):
+        return False
+    return not any(text[start:end].casefold() in CONJUNCTIONS for start, end in span)
+
+
+@lru_cache(maxsize=8192)
+def country_codes(name: str) -> tuple[str, ...]:
+    """Codes for one country name, code or region, with a few inflected (de, ru) forms."""
+    if len(name) == 2:
+        return tuple(to_country_codes(name)) if name.isupper() else ()
+    folded = name.casefold()
+    if folded in SKIP_WORDS:
+        return ()
+    if folded in EXTRA_FORMS:
+        return (EXTRA_FORMS[folded],)
+    codes = to_country_codes(name)
+    if codes or not re.search("[а-яё]", folded):
+        return tuple(codes)
+    for ending, replacement in _RU_ENDINGS:
+        if folded.endswith(ending):
+            codes = to_country_codes(folded[: -len(ending)] + replacement)
+            if codes:
+                return tuple(codes)
+    return ()
