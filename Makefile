@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint typecheck format clean
+.PHONY: install demo test lint typecheck format clean eval bench-extract
 
 install: $(STAMP)
 
@@ -28,6 +28,12 @@ typecheck: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+eval: $(STAMP)
+	$(BIN)/python -m extractors.evaluation --set all
+
+bench-extract: $(STAMP)
+	$(BIN)/python benchmarks/extract.py
 
 test: lint typecheck
 	$(BIN)/pytest

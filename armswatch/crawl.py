@@ -21,6 +21,7 @@ from crawlers.spiders.source_spider import SourceSpider
 
 ITEM_PIPELINES = {
     "crawlers.pipelines.listing_budget.ListingBudgetPipeline": 100,
+    "extractors.scrapy_pipeline.ExtractionPipeline": 500,
     "index.pipeline.IndexPipeline": 800,
 }
 

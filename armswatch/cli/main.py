@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import typer
 
-from armswatch.cli import crawl_commands, demo_commands, search_commands, source_commands
+from armswatch.cli import (
+    crawl_commands,
+    demo_commands,
+    extract_commands,
+    search_commands,
+    source_commands,
+)
 
 app = typer.Typer(
     name="armswatch",
@@ -18,6 +24,8 @@ app.command("search")(search_commands.search)
 app.command("show")(search_commands.show)
 app.command("stats")(search_commands.stats)
 app.command("demo")(demo_commands.demo)
+app.command("extract")(extract_commands.extract)
+app.command("reannotate")(extract_commands.reannotate)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,106 @@
+"""Annotate listings: language, spaCy entities, signal entities and the classifier's decision.
+
+`Annotator.annotate_records` takes plain mappings (`id`, `title`, `description`, `language`,
+any other Listing fields) and returns one `Annotations` per record, in order. Records are
+grouped by language and run through that language's pipeline with `nlp.pipe`, in batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from spacy.tokens import Doc
+
+from crawlers.listing import Annotations, Entity, Listing
+from extractors.classifier import Makes, classify, evidence_of
+from extractors.language_id import listing_language
+from extractors.pipelines import pipeline
+from extractors.signals import extract_signals
+from extractors.text_folding import fold_characters
+from extractors.vocabulary import Vocabularies, load_vocabularies
+
+FIELDS = ("title", "description")
+BATCH_SIZE = 256
+
+
+@dataclass(frozen=True)
+class _FieldText:
+    record: int
+    field: str
+    text: str
+
+
+class Annotator:
+    def __init__(self, vocabularies: Vocabularies) -> None:
+        self.vocabularies = vocabularies
+        self.makes = Makes(vocabularies.non_lethal_makes(), vocabularies.non_lethal_models())
+
+    @classmethod
+    def load(cls) -> Annotator:
+        return cls(load_vocabularies())
+
+    @property
+    def version(self) -> str:
+        """Changes whenever the vocabularies do: listings annotated before need `reannotate`."""
+        return self.vocabularies.version
+
+    def annotate_records(self, records: Sequence[Mapping[str, Any]]) -> list[Annotations]:
+        languages = [
+            listing_language(
+                record.get("language"), record.get("title") or "", record.get("description") or ""
+            )
+            for record in records
+        ]
+        found: list[dict[str, list[Entity]]] = [{name: [] for name in FIELDS} for _ in records]
+        for language in sorted(set(languages)):
+            members = [i for i, code in enumerate(languages) if code == language]
+            for item, entities in self._entities(language, records, members):
+                found[item.record][item.field] = entities
+        return [self._classify(record, found[i]) for i, record in enumerate(records)]
+
+    def annotate_listings(self, listings: Sequence[Listing]) -> list[Listing]:
+        """The listings with annotations (and language, where the source gave none)."""
+        records = [listing.model_dump(include={"id", "title", "description", "language"})
+                   for listing in listings]  # fmt: skip
+        annotated = self.annotate_records(records)
+        return [
+            listing.model_copy(update={"annotations": annotations})
+            for listing, annotations in zip(listings, annotated, strict=True)
+        ]
+
+    def _entities(
+        self, language: str, records: Sequence[Mapping[str, Any]], members: Iterable[int]
+    ) -> Iterator[tuple[_FieldText, list[Entity]]]:
+        items = [
+            _FieldText(i, name, text)
+            for i in members
+            for name in FIELDS
+            if (text := records[i].get(name) or "")
+        ]
+        nlp = pipeline(language)
+        folded = ((fold_characters(item.text), item) for item in items)
+        for doc, item in nlp.pipe(folded, as_tuples=True, batch_size=BATCH_SIZE):
+            yield item, _doc_entities(doc, item) + extract_signals(item.text, item.field)
+
+    def _classify(self, record: Mapping[str, Any], found: dict[str, list[Entity]]) -> Annotations:
+        title, description = (
+            evidence_of(name, record.get(name) or "", found[name]) for name in FIELDS
+        )
+        return classify(title, description, self.makes)
+
+
+def _doc_entities(doc: Doc, item: _FieldText) -> list[Entity]:
+    spans = [*doc.ents, *doc.spans.get("contexts", [])]
+    return [
+        Entity(
+            label=span.label_,
+            text=item.text[span.start_char : span.end_char],
+            start=span.start_char,
+            end=span.end_char,
+            field=item.field,
+            normalized=span.kb_id_ or None,
+        )
+        for span in spans
+    ]
