@@ -15,6 +15,7 @@ from spacy.tokens import Doc
 
 from crawlers.listing import Annotations, Entity, Listing
 from extractors.classifier import Makes, classify, evidence_of
+from extractors.context_phrases import CUE_LABEL
 from extractors.language_id import listing_language
 from extractors.pipelines import pipeline
 from extractors.signals import extract_signals
@@ -22,6 +23,7 @@ from extractors.text_folding import fold_characters
 from extractors.vocabulary import Vocabularies, load_vocabularies
 
 FIELDS = ("title", "description")
+CATEGORY = "category_path"  # the site's category: read for cues, not kept as entities
 BATCH_SIZE = 256
 
 
@@ -53,7 +55,9 @@ class Annotator:
             )
             for record in records
         ]
-        found: list[dict[str, list[Entity]]] = [{name: [] for name in FIELDS} for _ in records]
+        found: list[dict[str, list[Entity]]] = [
+            {name: [] for name in (*FIELDS, CATEGORY)} for _ in records
+        ]
         for language in sorted(set(languages)):
             members = [i for i, code in enumerate(languages) if code == language]
             for item, entities in self._entities(language, records, members):
@@ -62,8 +66,8 @@ class Annotator:
 
     def annotate_listings(self, listings: Sequence[Listing]) -> list[Listing]:
         """The listings with annotations (and language, where the source gave none)."""
-        records = [listing.model_dump(include={"id", "title", "description", "language"})
-                   for listing in listings]  # fmt: skip
+        fields = {"id", "title", "description", "language", CATEGORY}
+        records = [listing.model_dump(include=fields) for listing in listings]
         annotated = self.annotate_records(records)
         return [
             listing.model_copy(update={"annotations": annotations})
@@ -76,19 +80,32 @@ class Annotator:
         items = [
             _FieldText(i, name, text)
             for i in members
-            for name in FIELDS
-            if (text := records[i].get(name) or "")
+            for name in (*FIELDS, CATEGORY)
+            if (text := _field_text(records[i], name))
         ]
         nlp = pipeline(language)
         folded = ((fold_characters(item.text), item) for item in items)
         for doc, item in nlp.pipe(folded, as_tuples=True, batch_size=BATCH_SIZE):
-            yield item, _doc_entities(doc, item) + extract_signals(item.text, item.field)
+            signals = extract_signals(item.text, item.field) if item.field in FIELDS else []
+            yield item, _doc_entities(doc, item) + signals
 
     def _classify(self, record: Mapping[str, Any], found: dict[str, list[Entity]]) -> Annotations:
         title, description = (
             evidence_of(name, record.get(name) or "", found[name]) for name in FIELDS
         )
-        return classify(title, description, self.makes)
+        site = frozenset(
+            entity.normalized or ""
+            for entity in found[CATEGORY]
+            if entity.label == CUE_LABEL and (entity.normalized or "").startswith("site_")
+        )
+        return classify(title, description, self.makes, site)
+
+
+def _field_text(record: Mapping[str, Any], name: str) -> str:
+    value = record.get(name) or ""
+    if isinstance(value, (list, tuple)):
+        value = " / ".join(str(part) for part in value)
+    return str(value).replace("/", " / ").replace(">", " > ") if name == CATEGORY else str(value)
 
 
 def _doc_entities(doc: Doc, item: _FieldText) -> list[Entity]:

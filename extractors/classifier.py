@@ -3,13 +3,15 @@
 Context rules, title first, because sellers name what they sell in the title and list extras
 after 'with', '+', 'mit', 'con'...:
 
-1. A non-lethal marker in the title (airsoft, blank, gas, replica) or a maker of blank guns
-   makes it `other_weapon`, not firearm related.
-2. A confounder context (drug strain, pills, purity, periodical, game skin) with no firearm
-   evidence beyond a make or model name ('AK-47 Kush', 'Glock' pills) makes it `none`.
-3. In the title, a conversion device wins; print files and manuals about firearms come next;
-   then the first component, ammunition or accessory not listed as an extra; then a firearm.
-4. With nothing in the title, the description decides the same way, with a lower score.
+1. A confounder phrase ('AK-47 Kush', 'glue gun', 'fake firearm licence') or confounder context
+   (strain, pills, purity, periodical, game skin) with no other firearm evidence makes the
+   listing `none`; the firearm words inside it are dropped from its entities.
+2. In the title, a manual or print file about firearms, then a conversion device, decides.
+3. A non-lethal marker (airsoft, blank, gas, replica; a blank-gun maker) makes it
+   `other_weapon`, unless a cue says it was converted to live fire (then it is a firearm).
+4. Otherwise the first component or ammunition not listed as an extra decides; then a firearm;
+   then calibres alone (ammunition); then other weapons.
+5. With nothing in the title, the description decides the same way, with a lower score.
 
 Every decision comes with reasons naming the words and fields that made it.
 """
@@ -21,18 +23,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from crawlers.listing import Annotations, Category, Entity
-from extractors.context_phrases import CONFOUNDER_LABEL, CONTEXT_LABEL
+from extractors.context_phrases import CONFOUNDER_LABEL, CONTEXT_LABEL, CUE_LABEL
 
-HIDDEN_LABELS = frozenset({CONFOUNDER_LABEL, CONTEXT_LABEL})
-
+HIDDEN_LABELS = frozenset({CONFOUNDER_LABEL, CONTEXT_LABEL, CUE_LABEL})
 FIREARM_RELATED: frozenset[str] = frozenset(
     {"firearm", "essential_component", "conversion_device", "ammunition", "3d_printed", "manual",
      "accessory"}
 )  # fmt: skip
 GUN_LABELS = frozenset({"MODEL", "FIREARM_TYPE", "MAKE"})
 STRONG_GUN_LABELS = frozenset({"MODEL", "FIREARM_TYPE"})
-NOT_FIREARM_CONTEXTS = frozenset({"non_lethal"})
-COMPONENT_CATEGORIES = {
+FIREARM_WORD_LABELS = frozenset(
+    {"MODEL", "MAKE", "FIREARM_TYPE", "COMPONENT", "CALIBRE", "AMMUNITION", "QUANTITY"}
+)
+HARD_EVIDENCE = frozenset({"COMPONENT", "AMMUNITION", "FIREARM_TYPE", "CALIBRE", "PRINT_FILE"})
+NOT_FIREARM_KINDS = frozenset({"non_lethal"})
+DOCUMENTS = frozenset({"MANUAL", "PRINT_FILE"})
+GENERIC_TYPE = "firearm"
+CONVERTED = "converted"
+COMPONENT_CATEGORIES: dict[str, Category] = {
     "essential_component": "essential_component",
     "conversion_device": "conversion_device",
     "accessory": "accessory",
@@ -45,6 +53,12 @@ EXTRAS = re.compile(
 )
 
 
+def is_generic(entity: Entity) -> bool:
+    """'gun', 'weapon', 'Waffe', 'оружие': too loose alone ('Top Gun', 'glue gun', 'weapons
+    of the mind'); they support other evidence but never decide."""
+    return entity.label == "FIREARM_TYPE" and entity.normalized == GENERIC_TYPE
+
+
 @dataclass(frozen=True)
 class Evidence:
     """The entities of one field in text order, and the context phrases found there."""
@@ -54,11 +68,9 @@ class Evidence:
     entities: tuple[Entity, ...]
     contexts: tuple[Entity, ...] = ()
 
-    def context_kinds(self, label: str = CONTEXT_LABEL) -> list[str]:
-        return [entity.normalized or "" for entity in self.contexts if entity.label == label]
-
     def having(self, *labels: str) -> list[Entity]:
-        return [entity for entity in self.entities if entity.label in labels]
+        """Entities of these labels, generic words ('gun', 'Waffe') left out."""
+        return [e for e in self.entities if e.label in labels and not is_generic(e)]
 
     def components(self, group: str) -> list[Entity]:
         return [
@@ -67,10 +79,22 @@ class Evidence:
             if (entity.normalized or "").startswith(f"{group}/")
         ]
 
+    def kinds(self, label: str = CONTEXT_LABEL) -> list[str]:
+        return [entity.normalized or "" for entity in self.contexts if entity.label == label]
+
+    def is_extra(self, entity: Entity, *, since_previous: bool = False) -> bool:
+        """Whether the entity follows an 'extras' word after other firearm evidence (the first
+        entity of the field, or the one just before it)."""
+        earlier = [e for e in self.entities if e.end <= entity.start and not is_generic(e)]
+        if not earlier:
+            return False
+        after = earlier[-1] if since_previous else earlier[0]
+        return EXTRAS.search(self.text[after.end : entity.start]) is not None
+
 
 @dataclass(frozen=True)
 class Makes:
-    """What the classifier needs to know about makes: which make guns that are not firearms."""
+    """What the classifier knows about makes: which only make guns that are not firearms."""
 
     non_lethal: frozenset[str] = frozenset()
     non_lethal_models: frozenset[str] = frozenset()
@@ -81,6 +105,7 @@ class Decision:
     category: Category = "none"
     score: float = 0.0
     reasons: list[str] = field(default_factory=list)
+    confounded: bool = False
 
 
 def _quote(entity: Entity) -> str:
@@ -88,16 +113,17 @@ def _quote(entity: Entity) -> str:
     return f'{entity.field} "{entity.text}" ({entity.label}{meaning})'
 
 
-def _is_extra(evidence: Evidence, entity: Entity) -> bool:
-    """Whether the entity follows an 'extras' word after some other firearm evidence."""
-    before = evidence.text[: entity.start]
-    earlier = [e for e in evidence.entities if e.end <= entity.start]
-    return bool(earlier) and EXTRAS.search(before[earlier[0].end :]) is not None
-
-
-def classify(title: Evidence, description: Evidence, makes: Makes = Makes()) -> Annotations:
-    decision = _decide(title, description, makes)
+def classify(
+    title: Evidence,
+    description: Evidence,
+    makes: Makes = Makes(),
+    site: frozenset[str] = frozenset(),
+) -> Annotations:
+    """Decide from title and description; `site` holds the cues of the site's category."""
+    decision = _decide(title, description, makes, site)
     entities = [*title.entities, *description.entities]
+    if decision.confounded:
+        entities = [entity for entity in entities if entity.label not in FIREARM_WORD_LABELS]
     return Annotations(
         firearm_related=decision.category in FIREARM_RELATED,
         category=decision.category,
@@ -107,20 +133,87 @@ def classify(title: Evidence, description: Evidence, makes: Makes = Makes()) -> 
     )
 
 
-def _decide(title: Evidence, description: Evidence, makes: Makes) -> Decision:
+def _decide(title: Evidence, description: Evidence, makes: Makes, site: frozenset[str]) -> Decision:
+    if "site_firearms" not in site and "site_ammunition" not in site:
+        decision = _confounded(title, description, "site_drugs" in site)
+        if decision is not None:
+            return decision
+    decision = _documents(title, description, "site_documents" in site) or _conversion(title)
+    if decision is not None:
+        return decision
     non_lethal = _non_lethal(title, description, makes)
     if non_lethal is not None:
         return non_lethal
-    confounded = _confounded(title, description)
-    if confounded is not None:
-        return confounded
-    in_title = _head(title, description, strength=0.9)
-    if in_title is not None:
-        return in_title
-    in_description = _head(description, title, strength=0.7)
-    if in_description is not None:
-        return in_description
+    decision = _head(title, description, 0.9)
+    if decision is None and len(_firearm_words(description, generic=True)) >= 2:
+        decision = _head(description, title, 0.7)  # one loose word in a long text is not enough
+    return decision or _by_site_category(site, title, description)
+
+
+def _by_site_category(site: frozenset[str], title: Evidence, description: Evidence) -> Decision:
+    """With no decisive words, the market's own category makes a listing a weak lead, unless
+    its words say it is something else (drugs, pills, purity, ...)."""
+    other_goods = title.kinds() + description.kinds() + title.kinds(CONFOUNDER_LABEL)
+    if "site_not_firearms" not in site and not other_goods:
+        if "site_ammunition" in site:
+            return Decision("ammunition", 0.55, ["only the site's category names ammunition"])
+        if "site_firearms" in site:
+            return Decision("firearm", 0.55, ["only the site's category names firearms"])
     return Decision("none", 0.05, ["no firearm, component or ammunition words found"])
+
+
+def _confounded(title: Evidence, description: Evidence, drug_site: bool) -> Decision | None:
+    """A drug, pill, periodical, tool or game listing that merely names a gun."""
+    phrases = title.kinds(CONFOUNDER_LABEL) + description.kinds(CONFOUNDER_LABEL)
+    words = title.kinds() + description.kinds() + (["drug"] if drug_site else [])
+    if NOT_FIREARM_KINDS & set(phrases):
+        return None  # a non-lethal item: decided with the other non-lethal markers
+    if not phrases and not drug_site and not title.kinds() and len(words) < 2:
+        return None
+    hard = [
+        entity
+        for entity in (*title.having(*HARD_EVIDENCE), *description.having(*HARD_EVIDENCE))
+        if not (entity.label == "COMPONENT" and "publication" in words)
+    ]
+    if hard and not phrases and not drug_site:
+        return None
+    documents = [e for e in (*title.entities, *description.entities) if e.label in DOCUMENTS]
+    if documents and not phrases and set(words) <= {"publication"}:
+        return None  # a manual or print file is a publication about guns
+    kinds = sorted(set(phrases or words))
+    reason = f"confounder: {', '.join(kinds)} context"
+    names = title.having("MAKE", "MODEL") + description.having("MAKE", "MODEL")
+    if names:
+        reason += f" around {_quote(names[0])}"
+    return Decision("none", 0.1, [reason], confounded=True)
+
+
+def _documents(title: Evidence, description: Evidence, documents_site: bool) -> Decision | None:
+    """Manuals and 3D-print files about firearms, named in the title (or filed by the site
+    under books and guides, with firearm words in the title)."""
+    subject = [
+        entity
+        for entity in _firearm_words(title) + _firearm_words(description)
+        if not (entity.normalized or "").startswith("accessory/")
+    ]
+    subject += title.having("NON_LETHAL")
+    kinds: tuple[tuple[str, Category], ...] = (("PRINT_FILE", "3d_printed"), ("MANUAL", "manual"))
+    for label, category in kinds:
+        found = [e for e in title.having(label) if not title.is_extra(e, since_previous=True)]
+        if found and (subject or CONVERTED in title.kinds(CUE_LABEL)):
+            reasons = [_quote(found[0])] + ([_quote(subject[0])] if subject else [])
+            return Decision(category, 0.9, reasons)
+    about_guns = [e for e in title.entities if e.label in FIREARM_WORD_LABELS]
+    if documents_site and about_guns:
+        return Decision("manual", 0.75, [f"a book or guide: {_quote(about_guns[0])}"])
+    return None
+
+
+def _conversion(title: Evidence) -> Decision | None:
+    devices = title.components("conversion_device")
+    if devices:
+        return Decision("conversion_device", 0.95, [_quote(devices[0])])
+    return None
 
 
 def _non_lethal(title: Evidence, description: Evidence, makes: Makes) -> Decision | None:
@@ -131,105 +224,80 @@ def _non_lethal(title: Evidence, description: Evidence, makes: Makes) -> Decisio
         if (entity.label == "MAKE" and entity.normalized in makes.non_lethal)
         or (entity.label == "MODEL" and entity.normalized in makes.non_lethal_models)
     ]
-    if markers:
-        return Decision("other_weapon", 0.1, [f"not a firearm: {_quote(markers[0])}"])
-    if NOT_FIREARM_CONTEXTS & set(title.context_kinds(CONFOUNDER_LABEL)):
-        return Decision("other_weapon", 0.1, ["not a firearm: a non-lethal confounder phrase"])
-    return None
-
-
-def _confounded(title: Evidence, description: Evidence) -> Decision | None:
-    """A drug, pill, periodical or game listing that merely names a gun."""
-    phrases = title.context_kinds(CONFOUNDER_LABEL) + description.context_kinds(CONFOUNDER_LABEL)
-    words = title.context_kinds() + description.context_kinds()
-    if not phrases and not title.context_kinds() and len(words) < 2:
+    phrases = NOT_FIREARM_KINDS & set(title.kinds(CONFOUNDER_LABEL))
+    if not markers and not phrases:
         return None
-    hard = [
-        entity
-        for entity in title.entities + description.entities
-        if entity.label in {"COMPONENT", "AMMUNITION", "FIREARM_TYPE", "CALIBRE", "PRINT_FILE"}
-        and not (entity.label == "COMPONENT" and "publication" in words)
-    ]
-    if hard and not phrases:
-        return None
-    kinds = sorted(set(phrases or words))
-    reason = f"confounder: {', '.join(kinds)} context"
-    names = title.having("MAKE", "MODEL") + description.having("MAKE", "MODEL")
-    if names:
-        reason += f" around {_quote(names[0])}"
-    return Decision("none", 0.1, [reason])
+    if CONVERTED in title.kinds(CUE_LABEL):
+        return Decision("firearm", 0.85, ["a non-lethal gun converted to live fire"])
+    why = _quote(markers[0]) if markers else "a non-lethal item"
+    return Decision("other_weapon", 0.1, [f"not a firearm: {why}"])
 
 
 def _head(evidence: Evidence, other: Evidence, strength: float) -> Decision | None:
-    """What the field says the listing offers, or None when it says nothing."""
-    conversion = evidence.components("conversion_device")
-    if conversion:
-        return Decision("conversion_device", strength + 0.05, [_why(conversion[0])])
-    gun_anywhere = _gun_words(evidence) + _gun_words(other)
-    printed_or_manual: tuple[tuple[str, Category], ...] = (
-        ("PRINT_FILE", "3d_printed"),
-        ("MANUAL", "manual"),
-    )
-    for label, category in printed_or_manual:
-        found = evidence.having(label)
-        if found and gun_anywhere:
-            return Decision(category, strength, [_why(found[0]), _why(gun_anywhere[0])])
+    """What one field says the listing offers, or None when it says nothing."""
     head = _first_offered(evidence)
     if head is not None:
-        return head_decision(head, evidence, strength)
-    guns = [entity for entity in evidence.entities if entity.label in GUN_LABELS]
+        return _head_decision(head, evidence, strength)
+    guns = evidence.having(*GUN_LABELS)
     if guns:
         score = strength + (0.05 if evidence.having("CALIBRE") else 0.0)
-        return Decision("firearm", score, [_why(guns[0])])
+        return Decision("firearm", score, [_quote(guns[0])])
+    calibres = evidence.having("CALIBRE") if evidence.field == "title" else []
+    if calibres:
+        return Decision("ammunition", strength - 0.1, [f"calibres only: {_quote(calibres[0])}"])
+    others = evidence.having("OTHER_WEAPON")
+    if others:
+        return Decision("other_weapon", 0.15, [_quote(others[0])])
     return None
 
 
-def head_decision(head: Entity, evidence: Evidence, strength: float) -> Decision:
+def _head_decision(head: Entity, evidence: Evidence, strength: float) -> Decision:
+    category: Category = "ammunition"
     if head.label == "COMPONENT":
         group = (head.normalized or "accessory/").split("/")[0]
-        category: Category = COMPONENT_CATEGORIES.get(group, "accessory")  # type: ignore[assignment]
-    elif head.label == "OTHER_WEAPON":
-        return Decision("other_weapon", 0.15, [_why(head)])
-    else:
-        category = "ammunition"
+        category = COMPONENT_CATEGORIES.get(group, "accessory")
     bonus = 0.05 if evidence.having("MODEL", "CALIBRE") else 0.0
-    return Decision(category, strength + bonus, [_why(head)])
+    return Decision(category, strength + bonus, [_quote(head)])
 
 
 def _first_offered(evidence: Evidence) -> Entity | None:
-    """The first component, ammunition or other weapon that is not listed as an extra."""
-    strong_gun = [entity for entity in evidence.entities if entity.label in STRONG_GUN_LABELS]
-    for entity in evidence.entities:
-        if entity.label == "COMPONENT" and not _is_extra(evidence, entity):
+    """The component or ammunition the field offers (not an extra, not a feature of a gun)."""
+    strong_gun = evidence.having(*STRONG_GUN_LABELS)
+    gun_start = strong_gun[0].start if strong_gun else len(evidence.text)
+
+    def offered(entity: Entity) -> bool:
+        return not evidence.is_extra(entity)
+
+    for entity in evidence.having("AMMUNITION"):
+        if offered(entity) and entity.start < gun_start:
             return entity
-        offered_first = not strong_gun or strong_gun[0].start > entity.start
-        if _is_ammunition(entity, evidence) and not _is_extra(evidence, entity) and offered_first:
+    for entity in evidence.having("COMPONENT"):
+        is_feature = entity.normalized and entity.normalized.startswith("accessory/")
+        if offered(entity) and not (is_feature and entity.start > gun_start):
             return entity
-        if entity.label == "OTHER_WEAPON" and not strong_gun:
-            return entity
+    if evidence.field == "title" and evidence.having("CALIBRE"):
+        for entity in evidence.having("QUANTITY"):
+            if offered(entity) and entity.start < gun_start:
+                return entity
     return None
 
 
-def _is_ammunition(entity: Entity, evidence: Evidence) -> bool:
-    if entity.label == "AMMUNITION":
-        return True
-    return entity.label == "QUANTITY" and bool(evidence.having("CALIBRE"))
-
-
-def _gun_words(evidence: Evidence) -> list[Entity]:
-    return evidence.having("MODEL", "MAKE", "FIREARM_TYPE", "COMPONENT", "CALIBRE")
-
-
-def _why(entity: Entity) -> str:
-    return f"{_quote(entity)}"
+def _firearm_words(evidence: Evidence, *, generic: bool = False) -> list[Entity]:
+    labels = ("MODEL", "MAKE", "FIREARM_TYPE", "COMPONENT", "CALIBRE", "AMMUNITION")
+    if generic:
+        return [entity for entity in evidence.entities if entity.label in labels]
+    return evidence.having(*labels)
 
 
 def evidence_of(field_name: str, text: str, entities: Sequence[Entity]) -> Evidence:
-    """The evidence of one field from all its entities, context phrases included."""
+    """The evidence of one field: entities (none inside a confounder phrase) and contexts."""
     ordered = sorted(entities, key=lambda entity: (entity.start, -entity.end))
-    return Evidence(
-        field_name,
-        text,
-        tuple(entity for entity in ordered if entity.label not in HIDDEN_LABELS),
-        tuple(entity for entity in ordered if entity.label in HIDDEN_LABELS),
+    hidden = tuple(entity for entity in ordered if entity.label in HIDDEN_LABELS)
+    confounders = [entity for entity in hidden if entity.label == CONFOUNDER_LABEL]
+    visible = tuple(
+        entity
+        for entity in ordered
+        if entity.label not in HIDDEN_LABELS
+        and not any(c.start <= entity.start and entity.end <= c.end for c in confounders)
     )
+    return Evidence(field_name, text, visible, hidden)

@@ -1,11 +1,12 @@
 """Phrases that reveal what a listing really is when firearm words are used for something else.
 
-Two labels, both kept out of a listing's entities and read only by the classifier:
+Three labels, all kept out of a listing's entities and read only by the classifier:
 
 - CONFOUNDER: a phrase that is always a confounder ('AK-47 Kush', 'Pink Grenade'), normalized
   to the context it belongs to ('drug', 'pill', ...).
 - CONTEXT: a word of a context list ('strain', 'Pillen', 'pureza', 'subscription'), normalized to
   its context. Single letters ('g' for grams) are left out: they also abbreviate models.
+- CUE: a word that changes what others mean ('converted', 'umgebaut'), normalized to its cue.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from extractors.vocabulary import VocabPhrase, Vocabularies
 
 CONFOUNDER_LABEL = "CONFOUNDER"
 CONTEXT_LABEL = "CONTEXT"
+CUE_LABEL = "CUE"
 CONTEXT_OF_KIND = {"cannabis_strain": "drug"}  # other kinds share their context's name
 
 
@@ -26,6 +28,12 @@ def context_phrases(vocabularies: Vocabularies, language: str) -> list[VocabPhra
             VocabPhrase(text=word, label=CONTEXT_LABEL, normalized=kind, source=f"contexts.{kind}")
             for word in words
             if len(word) > 1
+        ]
+    for kind, terms in vocabularies.cues.cues.items():
+        words = [*terms.get(language, ()), *(terms.get("en", ()) if language != "en" else ())]  # type: ignore[call-overload]
+        phrases += [
+            VocabPhrase(text=word, label=CUE_LABEL, normalized=kind, source=f"cues.{kind}")
+            for word in words
         ]
     for number, phrase in enumerate(confounders.phrases):
         if phrase.requires_context is None and (

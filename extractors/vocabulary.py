@@ -44,6 +44,7 @@ ConfounderKind = Literal[
 ]
 COMPONENT_GROUPS = ("essential_component", "conversion_device", "accessory")
 FILES = ("firearms", "calibres", "components", "terms", "slang", "confounders")
+OPTIONAL_FILES = ("cues",)
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -158,7 +159,15 @@ class ConfoundersFile(_Strict):
     contexts: dict[Snake, Terms]
 
 
+class CuesFile(_Strict):
+    """Words that change what other words mean: 'converted' turns a blank pistol into a gun."""
+
+    version: Annotated[int, Field(ge=1)]
+    cues: dict[Snake, Terms]
+
+
 SCHEMAS: dict[str, type[_Strict]] = {
+    "cues": CuesFile,
     "firearms": FirearmsFile,
     "calibres": CalibresFile,
     "components": ComponentsFile,
@@ -262,6 +271,8 @@ class Vocabularies:
         self.terms: TermsFile = parsed["terms"].model
         self.slang: SlangFile = parsed["slang"].model
         self.confounders: ConfoundersFile = parsed["confounders"].model
+        cues = parsed.get("cues")
+        self.cues: CuesFile = cues.model if cues else CuesFile(version=1, cues={})
         self.version = ",".join(f"{n}:{parsed[n].model.version}" for n in FILES)
         digest = hashlib.sha256("\0".join(parsed[n].text for n in FILES).encode())
         self.content_hash = digest.hexdigest()[:16]
@@ -420,9 +431,17 @@ def load_vocabularies(directory: Path | None = None) -> Vocabularies:
     """Load and validate the vocabularies (the shipped ones by default, cached)."""
     if directory is None:
         return _load_default()
-    return Vocabularies({name: _parse(Path(directory), name) for name in FILES})
+    return Vocabularies(_parse_all(Path(directory)))
 
 
 @functools.cache
 def _load_default() -> Vocabularies:
-    return Vocabularies({name: _parse(DEFAULT_DIRECTORY, name) for name in FILES})
+    return Vocabularies(_parse_all(DEFAULT_DIRECTORY))
+
+
+def _parse_all(directory: Path) -> dict[str, _Parsed]:
+    parsed = {name: _parse(directory, name) for name in FILES}
+    for name in OPTIONAL_FILES:
+        if (directory / f"{name}.yaml").is_file():
+            parsed[name] = _parse(directory, name)
+    return parsed

@@ -6,6 +6,7 @@ import csv
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 EVAL_DIR = REPO / "tests" / "extractors" / "eval"
@@ -70,10 +71,11 @@ class EvalRecord:
     description: str
     gold: Gold
     has_entity_gold: bool = True  # False for Agora: no spans were annotated there
+    category_path: tuple[str, ...] = ()  # the site's own category, as a crawl captures it
 
-    def as_input(self) -> dict[str, str]:
+    def as_input(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "description": self.description,
-                "language": self.language}  # fmt: skip
+                "language": self.language, "category_path": list(self.category_path)}  # fmt: skip
 
 
 # ---------------------------------------------------------------- the own set (markup)
@@ -250,7 +252,8 @@ def load_agora_set(
                 related, category, _ = fixes[row["record_id"]]
             gold = Gold(related, category)
             records.append(EvalRecord(row["record_id"], "en", row["title"],
-                                      row["description"], gold, has_entity_gold=False))  # fmt: skip
+                                      row["description"], gold, has_entity_gold=False,
+                                      category_path=tuple(row["category"].split("/"))))  # fmt: skip
     unknown = sorted(set(fixes) - {r.id for r in records})
     if unknown:
         raise EvalSetError(f"{corrections}: record_id not in the Agora evaluation set: {unknown}")
