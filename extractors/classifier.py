@@ -173,7 +173,7 @@ def _confounded(title: Evidence, description: Evidence, drug_site: bool) -> Deci
     hard = [
         entity
         for entity in (*title.having(*HARD_EVIDENCE), *description.having(*HARD_EVIDENCE))
-        if not (entity.label == "COMPONENT" and "publication" in words)
+        if "publication" not in words or entity.label not in {"COMPONENT", "FIREARM_TYPE"}
     ]
     if hard and not phrases and not drug_site:
         return None
@@ -203,8 +203,9 @@ def _documents(title: Evidence, description: Evidence, documents_site: bool) -> 
         if found and (subject or CONVERTED in title.kinds(CUE_LABEL)):
             reasons = [_quote(found[0])] + ([_quote(subject[0])] if subject else [])
             return Decision(category, 0.9, reasons)
-    about_guns = [e for e in title.entities if e.label in FIREARM_WORD_LABELS]
-    if documents_site and about_guns:
+    about_guns = [e for e in title.entities if e.label in FIREARM_WORD_LABELS - {"QUANTITY"}]
+    publication = "publication" in title.kinds() + description.kinds()
+    if documents_site and about_guns and not publication:
         return Decision("manual", 0.75, [f"a book or guide: {_quote(about_guns[0])}"])
     return None
 
@@ -271,9 +272,11 @@ def _first_offered(evidence: Evidence) -> Entity | None:
     for entity in evidence.having("AMMUNITION"):
         if offered(entity) and entity.start < gun_start:
             return entity
+    gun_with_calibre = bool(strong_gun and evidence.having("CALIBRE"))
     for entity in evidence.having("COMPONENT"):
-        is_feature = entity.normalized and entity.normalized.startswith("accessory/")
-        if offered(entity) and not (is_feature and entity.start > gun_start):
+        accessory = (entity.normalized or "").startswith("accessory/")
+        is_feature = accessory and gun_with_calibre and entity.start > gun_start
+        if offered(entity) and not is_feature:
             return entity
     if evidence.field == "title" and evidence.having("CALIBRE"):
         for entity in evidence.having("QUANTITY"):

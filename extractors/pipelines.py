@@ -33,6 +33,8 @@ LABEL_PRIORITY = (
     "NON_LETHAL", "OTHER_WEAPON", "FIREARM_TYPE",
 )  # fmt: skip
 _KEY_SEPARATOR = "\x1f"
+GUN_NAME_LABELS = frozenset({"MAKE", "MODEL"})
+AFTER_GUN_REACH = 4  # tokens: "Glock 19 Gen5 frame", "AK 30 - round magazine"
 _LETTERS_THEN_DIGITS = re.compile(r"^([^\W\d_]+)(\d+)$")
 _UNITS = frozenset({"g", "mg", "kg", "gr", "ml", "mm", "cm", "x", "oz", "lb", "lbs", "mcg", "ug"})
 
@@ -70,11 +72,18 @@ class VocabularyRuler:
     """Entities (`doc.ents`) and confounder contexts (`doc.spans["contexts"]`) from phrases."""
 
     def __init__(
-        self, nlp: Language, phrases: Iterable[VocabPhrase], contexts: Iterable[VocabPhrase]
+        self,
+        nlp: Language,
+        phrases: Iterable[VocabPhrase],
+        contexts: Iterable[VocabPhrase],
+        after_gun: dict[str, str] | None = None,
     ) -> None:
         self.matcher = phrase_matcher(nlp, phrases)
         self.context_matcher = phrase_matcher(nlp, contexts)
         self.priority = {label: rank for rank, label in enumerate(LABEL_PRIORITY)}
+        self.after_gun = {
+            token_norm(word.lower()): part for word, part in (after_gun or {}).items()
+        }
 
     def __call__(self, doc: Doc) -> Doc:
         candidates: dict[tuple[int, int], Span] = {}
@@ -82,9 +91,24 @@ class VocabularyRuler:
             known = candidates.get((span.start, span.end))
             if known is None or self._rank(span) < self._rank(known):
                 candidates[(span.start, span.end)] = span
-        doc.ents = filter_spans(candidates.values())
+        entities = filter_spans(candidates.values())
+        doc.ents = filter_spans([*entities, *self._parts_after_guns(doc, entities)])
         doc.spans["contexts"] = list(_matched_spans(self.context_matcher, doc))
         return doc
+
+    def _parts_after_guns(self, doc: Doc, entities: list[Span]) -> Iterator[Span]:
+        """'frame' in 'Glock 19 frame', 'magazine' in 'AK 30-round magazine'."""
+        taken = {index for span in entities for index in range(span.start, span.end)}
+        for span in entities:
+            if span.label_ not in GUN_NAME_LABELS:
+                continue
+            for index in range(span.end, min(span.end + AFTER_GUN_REACH, len(doc))):
+                if index in taken:
+                    break
+                part = self.after_gun.get(doc[index].norm_)
+                if part is not None:
+                    yield Span(doc, index, index + 1, label="COMPONENT", kb_id=part)
+                    break
 
     def _rank(self, span: Span) -> int:
         return self.priority.get(span.label_, len(self.priority))
@@ -119,7 +143,10 @@ def make_token_norms(nlp: Language, name: str) -> TokenNorms:
 def make_vocabulary_ruler(nlp: Language, name: str, language: str) -> VocabularyRuler:
     vocabularies = load_vocabularies()
     return VocabularyRuler(
-        nlp, vocabularies.phrases(language), context_phrases(vocabularies, language)
+        nlp,
+        vocabularies.phrases(language),
+        context_phrases(vocabularies, language),
+        vocabularies.after_gun_words(language),
     )
 
 

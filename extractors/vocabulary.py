@@ -113,6 +113,9 @@ class CalibresFile(_Strict):
 class Component(_Strict):
     id: ComponentId
     terms: Terms
+    # single words that name this part only right after a make or model ("Glock 19 frame",
+    # "AR-15 magazine"), being too common alone ("frame", "magazine" the periodical)
+    after_gun: Terms = Field(default_factory=dict)
 
 
 class ComponentsFile(_Strict):
@@ -310,6 +313,14 @@ class Vocabularies:
         makes = self.non_lethal_makes()
         models = self.firearms.models
         return frozenset(m.name for m in models if m.non_lethal or m.make in makes)
+
+    def after_gun_words(self, language: str) -> dict[str, str]:
+        """Words naming a component right after a make or model: word → component id."""
+        return {
+            word: component.id
+            for component in self.components.components
+            for word in _for_language(component.after_gun, language)
+        }
 
     def quantity_units(self, language: str) -> tuple[str, ...]:
         """Unit words that count ammunition after a number ("50 rds"), plus the English ones."""
