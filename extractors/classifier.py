@@ -38,13 +38,19 @@ FIREARM_WORD_LABELS = frozenset(
 HARD_EVIDENCE = frozenset({"COMPONENT", "AMMUNITION", "FIREARM_TYPE", "CALIBRE", "PRINT_FILE"})
 NOT_FIREARM_KINDS = frozenset({"non_lethal"})
 DOCUMENTS = frozenset({"MANUAL", "PRINT_FILE"})
-GENERIC_TYPE = "firearm"
+GENERIC_TYPES = frozenset({"firearm", "weapon"})
+GUN_NAME_LABELS = frozenset({"MAKE", "MODEL"})
+STRONG_CONTEXT = 4  # context weight that outweighs ammunition, calibre and accessory words
 CONVERTED = "converted"
 COMPONENT_CATEGORIES: dict[str, Category] = {
     "essential_component": "essential_component",
     "conversion_device": "conversion_device",
     "accessory": "accessory",
 }
+# "900g", "1 L", "1oz": goods sold by weight or volume are not guns
+WEIGHT_OR_VOLUME = re.compile(
+    r"\b\d+(?:[.,]\d+)?\s?(?:g|gr|grams?|kg|mg|ug|ml|l|oz|ozt)\b", re.IGNORECASE
+)
 # words after which a title lists extras: "Glock 19 with 2 mags", "AK + 300 rounds"
 EXTRAS = re.compile(
     r"(?:^|\s)(?:with|w/|incl\.?|including|plus|\+|&|mit|inkl\.?|samt|con|incluye|avec|"
@@ -56,7 +62,7 @@ EXTRAS = re.compile(
 def is_generic(entity: Entity) -> bool:
     """'gun', 'weapon', 'Waffe', 'оружие': too loose alone ('Top Gun', 'glue gun', 'weapons
     of the mind'); they support other evidence but never decide."""
-    return entity.label == "FIREARM_TYPE" and entity.normalized == GENERIC_TYPE
+    return entity.label == "FIREARM_TYPE" and entity.normalized in GENERIC_TYPES
 
 
 @dataclass(frozen=True)
@@ -154,7 +160,8 @@ def _by_site_category(site: frozenset[str], title: Evidence, description: Eviden
     """With no decisive words, the market's own category makes a listing a weak lead, unless
     its words say it is something else (drugs, pills, purity, ...)."""
     other_goods = title.kinds() + description.kinds() + title.kinds(CONFOUNDER_LABEL)
-    if "site_not_firearms" not in site and not other_goods:
+    weighed = WEIGHT_OR_VOLUME.search(title.text)
+    if "site_not_firearms" not in site and not other_goods and not weighed:
         if "site_ammunition" in site:
             return Decision("ammunition", 0.55, ["only the site's category names ammunition"])
         if "site_firearms" in site:
@@ -163,29 +170,59 @@ def _by_site_category(site: frozenset[str], title: Evidence, description: Eviden
 
 
 def _confounded(title: Evidence, description: Evidence, drug_site: bool) -> Decision | None:
-    """A drug, pill, periodical, tool or game listing that merely names a gun."""
+    guns_in_title = [e for e in title.having("FIREARM_TYPE", "CALIBRE") if _is_strong(e)]
+    if drug_site and not guns_in_title:
+        return Decision("none", 0.1, ["confounder: the site files it under drugs"], confounded=True)
+    return _confounded_by_words(title, description)
+
+
+def _confounded_by_words(title: Evidence, description: Evidence) -> Decision | None:
+    """A drug, pill, periodical, tool or jewellery listing that merely names a gun.
+
+    A confounder phrase ('glue gun') or a few context words confound unless firearm evidence
+    stands outside them; many context words (title words count twice) outweigh everything but
+    strong evidence: a model, a specific gun type, an essential part or a conversion device.
+    """
     phrases = title.kinds(CONFOUNDER_LABEL) + description.kinds(CONFOUNDER_LABEL)
-    words = title.kinds() + description.kinds() + (["drug"] if drug_site else [])
+    if title.having("OTHER_WEAPON", "NON_LETHAL"):
+        return None  # a knife or a spray sold by the millilitre is still a weapon
     if NOT_FIREARM_KINDS & set(phrases):
         return None  # a non-lethal item: decided with the other non-lethal markers
-    if not phrases and not drug_site and not title.kinds() and len(words) < 2:
+    by_weight = ["drug"] if WEIGHT_OR_VOLUME.search(title.text) else []
+    words = title.kinds() + description.kinds() + by_weight
+    weight = 2 * len(title.kinds() + by_weight) + len(description.kinds())
+    if not phrases and weight < 2:
         return None
-    hard = [
-        entity
-        for entity in (*title.having(*HARD_EVIDENCE), *description.having(*HARD_EVIDENCE))
-        if "publication" not in words or entity.label not in {"COMPONENT", "FIREARM_TYPE"}
-    ]
-    if hard and not phrases and not drug_site:
-        return None
-    documents = [e for e in (*title.entities, *description.entities) if e.label in DOCUMENTS]
-    if documents and not phrases and set(words) <= {"publication"}:
+    everything = (*title.entities, *description.entities)
+    if any(entity.label in DOCUMENTS for entity in everything) and set(words) <= {"publication"}:
         return None  # a manual or print file is a publication about guns
+    hard = [e for e in everything if _is_hard(e, publication="publication" in words)]
+    if hard and weight < STRONG_CONTEXT:
+        return None
+    if any(_is_strong(entity) for entity in hard):
+        return None
     kinds = sorted(set(phrases or words))
     reason = f"confounder: {', '.join(kinds)} context"
-    names = title.having("MAKE", "MODEL") + description.having("MAKE", "MODEL")
+    names = [entity for entity in everything if entity.label in GUN_NAME_LABELS]
     if names:
         reason += f" around {_quote(names[0])}"
     return Decision("none", 0.1, [reason], confounded=True)
+
+
+def _is_hard(entity: Entity, *, publication: bool) -> bool:
+    if entity.label not in HARD_EVIDENCE or is_generic(entity):
+        return False
+    if entity.normalized == "accessory/magazine":
+        return False  # the periodical, the warehouse, the shop
+    return not (publication and entity.label in {"COMPONENT", "FIREARM_TYPE"})
+
+
+def _is_strong(entity: Entity) -> bool:
+    if entity.label == "CALIBRE":
+        return True
+    if entity.label == "COMPONENT":
+        return not (entity.normalized or "").startswith("accessory/")
+    return entity.label == "FIREARM_TYPE" and not is_generic(entity)
 
 
 def _documents(title: Evidence, description: Evidence, documents_site: bool) -> Decision | None:
@@ -203,7 +240,13 @@ def _documents(title: Evidence, description: Evidence, documents_site: bool) -> 
         if found and (subject or CONVERTED in title.kinds(CUE_LABEL)):
             reasons = [_quote(found[0])] + ([_quote(subject[0])] if subject else [])
             return Decision(category, 0.9, reasons)
-    about_guns = [e for e in title.entities if e.label in FIREARM_WORD_LABELS - {"QUANTITY"}]
+    about_guns = [
+        entity
+        for entity in title.entities
+        if entity.label in FIREARM_WORD_LABELS - {"QUANTITY"}
+        and entity.normalized != "weapon"
+        and not (entity.normalized or "").startswith("accessory/")
+    ]
     publication = "publication" in title.kinds() + description.kinds()
     if documents_site and about_guns and not publication:
         return Decision("manual", 0.75, [f"a book or guide: {_quote(about_guns[0])}"])
