@@ -19,7 +19,7 @@ from extractors.context_phrases import CUE_LABEL
 from extractors.language_id import listing_language
 from extractors.pipelines import pipeline
 from extractors.signals import extract_signals
-from extractors.text_folding import fold_characters
+from extractors.text_folding import QUOTES, fold_characters
 from extractors.vocabulary import Vocabularies, load_vocabularies
 
 FIELDS = ("title", "description")
@@ -49,6 +49,12 @@ class Annotator:
         return self.vocabularies.version
 
     def annotate_records(self, records: Sequence[Mapping[str, Any]]) -> list[Annotations]:
+        return [annotations for _, annotations in self.annotate_with_languages(records)]
+
+    def annotate_with_languages(
+        self, records: Sequence[Mapping[str, Any]]
+    ) -> list[tuple[str, Annotations]]:
+        """(language used, annotations) per record: the declared language or the detected one."""
         languages = [
             listing_language(
                 record.get("language"), record.get("title") or "", record.get("description") or ""
@@ -62,16 +68,20 @@ class Annotator:
             members = [i for i, code in enumerate(languages) if code == language]
             for item, entities in self._entities(language, records, members):
                 found[item.record][item.field] = entities
-        return [self._classify(record, found[i]) for i, record in enumerate(records)]
+        return [
+            (languages[i], self._classify(record, found[i])) for i, record in enumerate(records)
+        ]
 
     def annotate_listings(self, listings: Sequence[Listing]) -> list[Listing]:
         """The listings with annotations (and language, where the source gave none)."""
         fields = {"id", "title", "description", "language", CATEGORY}
         records = [listing.model_dump(include=fields) for listing in listings]
-        annotated = self.annotate_records(records)
+        annotated = self.annotate_with_languages(records)
         return [
-            listing.model_copy(update={"annotations": annotations})
-            for listing, annotations in zip(listings, annotated, strict=True)
+            listing.model_copy(
+                update={"annotations": annotations, "language": listing.language or language}
+            )
+            for listing, (language, annotations) in zip(listings, annotated, strict=True)
         ]
 
     def _entities(
@@ -109,15 +119,25 @@ def _field_text(record: Mapping[str, Any], name: str) -> str:
 
 
 def _doc_entities(doc: Doc, item: _FieldText) -> list[Entity]:
-    spans = [*doc.ents, *doc.spans.get("contexts", [])]
-    return [
-        Entity(
-            label=span.label_,
-            text=item.text[span.start_char : span.end_char],
-            start=span.start_char,
-            end=span.end_char,
-            field=item.field,
-            normalized=span.kb_id_ or None,
+    entities = []
+    for span in (*doc.ents, *doc.spans.get("contexts", [])):
+        start, end = _without_quotes(item.text, span.start_char, span.end_char)
+        entities.append(  # constructed without validation: every value comes from a Span
+            Entity.model_construct(
+                label=span.label_,
+                text=item.text[start:end],
+                start=start,
+                end=end,
+                field=item.field,
+                normalized=span.kb_id_ or None,
+            )
         )
-        for span in spans
-    ]
+    return entities
+
+
+def _without_quotes(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start] in QUOTES:
+        start += 1
+    while end > start and text[end - 1] in QUOTES:
+        end -= 1
+    return start, end

@@ -128,6 +128,8 @@ def classify(
     """Decide from title and description; `site` holds the cues of the site's category."""
     decision = _decide(title, description, makes, site)
     entities = [*title.entities, *description.entities]
+    if decision.category == "other_weapon":  # the scope of a crossbow, the mag of an airsoft gun
+        entities = [entity for entity in entities if entity.label != "COMPONENT"]
     if decision.confounded:
         entities = [entity for entity in entities if entity.label not in FIREARM_WORD_LABELS]
     return Annotations(

@@ -2,7 +2,7 @@
 
 Components (registered spaCy factories):
 
-- `armswatch_token_norms` sets each token's NORM to its matching form (`token_norm`).
+- (not a component) every lexeme's NORM is its matching form (`token_norm`), set once per word.
 - `armswatch_vocabulary` matches every vocabulary phrase of the pipeline's language on NORM with
   a PhraseMatcher and sets `doc.ents`; each span's `kb_id_` holds the normalized reference
   ('Glock 19', '9x19mm Parabellum', 'essential_component/slide').
@@ -18,13 +18,15 @@ from collections.abc import Iterable, Iterator
 from functools import cache
 
 import spacy
+from spacy.attrs import NORM
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
 from extractors.context_phrases import context_phrases
-from extractors.text_folding import fold_characters, token_norm
+from extractors.part_words import with_part_words
+from extractors.text_folding import QUOTES, fold_characters, token_norm
 from extractors.vocabulary import VocabPhrase, load_vocabularies
 
 # When one phrase means several things, the first label here wins.
@@ -33,17 +35,19 @@ LABEL_PRIORITY = (
     "NON_LETHAL", "OTHER_WEAPON", "FIREARM_TYPE",
 )  # fmt: skip
 _KEY_SEPARATOR = "\x1f"
-GUN_NAME_LABELS = frozenset({"MAKE", "MODEL"})
-AFTER_GUN_REACH = 4  # tokens: "Glock 19 Gen5 frame", "AK 30 - round magazine"
 _LETTERS_THEN_DIGITS = re.compile(r"^([^\W\d_]+)(\d+)$")
 _UNITS = frozenset({"g", "mg", "kg", "gr", "ml", "mm", "cm", "x", "oz", "lb", "lbs", "mcg", "ug"})
 
 
-class TokenNorms:
-    def __call__(self, doc: Doc) -> Doc:
-        for token in doc:
-            token.norm_ = token_norm(token.text)
-        return doc
+def use_matching_norms(nlp: Language) -> None:
+    """Make every lexeme's NORM its matching form (`token_norm`), computed once per word.
+
+    spaCy computes lexeme attributes when it first meets a word, so setting the NORM getter
+    costs nothing per token afterwards (a component rewriting token norms cost ~60 µs a text).
+    """
+    nlp.vocab.lex_attr_getters[NORM] = token_norm  # type: ignore[attr-defined]
+    for lexeme in nlp.vocab:
+        lexeme.norm_ = token_norm(lexeme.orth_)
 
 
 def phrase_matcher(nlp: Language, phrases: Iterable[VocabPhrase]) -> PhraseMatcher:
@@ -64,8 +68,14 @@ def phrase_matcher(nlp: Language, phrases: Iterable[VocabPhrase]) -> PhraseMatch
 
 def _matched_spans(matcher: PhraseMatcher, doc: Doc) -> Iterator[Span]:
     for match_id, start, end in matcher(doc):
-        label, normalized = doc.vocab.strings[match_id].split(_KEY_SEPARATOR, 1)
+        label, normalized = _key_parts(doc.vocab.strings[match_id])
         yield Span(doc, start, end, label=label, kb_id=normalized)
+
+
+@cache
+def _key_parts(key: str) -> tuple[str, str]:
+    label, normalized = key.split(_KEY_SEPARATOR, 1)
+    return label, normalized
 
 
 class VocabularyRuler:
@@ -86,32 +96,42 @@ class VocabularyRuler:
         }
 
     def __call__(self, doc: Doc) -> Doc:
+        _merge_quotes(doc)
         candidates: dict[tuple[int, int], Span] = {}
         for span in _matched_spans(self.matcher, doc):
             known = candidates.get((span.start, span.end))
             if known is None or self._rank(span) < self._rank(known):
                 candidates[(span.start, span.end)] = span
         entities = filter_spans(candidates.values())
-        doc.ents = filter_spans([*entities, *self._parts_after_guns(doc, entities)])
+        doc.ents = filter_spans(with_part_words(doc, entities, self.after_gun))
         doc.spans["contexts"] = list(_matched_spans(self.context_matcher, doc))
         return doc
 
-    def _parts_after_guns(self, doc: Doc, entities: list[Span]) -> Iterator[Span]:
-        """'frame' in 'Glock 19 frame', 'magazine' in 'AK 30-round magazine'."""
-        taken = {index for span in entities for index in range(span.start, span.end)}
-        for span in entities:
-            if span.label_ not in GUN_NAME_LABELS:
-                continue
-            for index in range(span.end, min(span.end + AFTER_GUN_REACH, len(doc))):
-                if index in taken:
-                    break
-                part = self.after_gun.get(doc[index].norm_)
-                if part is not None:
-                    yield Span(doc, index, index + 1, label="COMPONENT", kb_id=part)
-                    break
-
     def _rank(self, span: Span) -> int:
         return self.priority.get(span.label_, len(self.priority))
+
+
+def _merge_quotes(doc: Doc) -> None:
+    """Glue quote marks to the word they touch: '"Fuel filter" kit' matches 'fuel filter kit'."""
+    quotes = [token.i for token in doc if token.text in QUOTES]
+    if not quotes:
+        return
+    merged: set[int] = set()
+    with doc.retokenize() as retokenizer:
+        for index in quotes:
+            for start in (index - 1, index):  # glue to the word before, else to the one after
+                pair = (start, start + 1)
+                if start < 0 or pair[1] >= len(doc) or merged & set(pair):
+                    continue
+                word = doc[start] if start < index else doc[start + 1]
+                if not doc[start].whitespace_ and _is_word(word):
+                    retokenizer.merge(doc[start : start + 2])
+                    merged.update(pair)
+                    break
+
+
+def _is_word(token: Token) -> bool:
+    return not token.is_punct and not token.is_space
 
 
 def _variants(nlp: Language, text: str) -> Iterator[tuple[str, ...]]:
@@ -134,11 +154,6 @@ def _norm_doc(nlp: Language, norms: tuple[str, ...]) -> Doc:
     return doc
 
 
-@Language.factory("armswatch_token_norms")
-def make_token_norms(nlp: Language, name: str) -> TokenNorms:
-    return TokenNorms()
-
-
 @Language.factory("armswatch_vocabulary", default_config={"language": "en"})
 def make_vocabulary_ruler(nlp: Language, name: str, language: str) -> VocabularyRuler:
     vocabularies = load_vocabularies()
@@ -154,6 +169,6 @@ def make_vocabulary_ruler(nlp: Language, name: str, language: str) -> Vocabulary
 def pipeline(language: str) -> Language:
     """The pipeline of one language (built once per process)."""
     nlp = spacy.blank(language)
-    nlp.add_pipe("armswatch_token_norms")
+    use_matching_norms(nlp)
     nlp.add_pipe("armswatch_vocabulary", config={"language": language})
     return nlp

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+QUOTES = "\"“”„«»‘’'`"
 LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
 _LETTER = r"[^\W\d_]"
 _LEET_BETWEEN_LETTERS = re.compile(rf"(?<={_LETTER})[013457@$](?={_LETTER})")
@@ -31,7 +32,7 @@ def fold_characters(text: str) -> str:
 
 def token_norm(token: str) -> str:
     """The form a token is matched by."""
-    lowered = token.lower()
+    lowered = token.lower().strip(QUOTES) or token.lower()
     if len(lowered) < 3:
         return lowered
     lowered = _SEPARATOR_IN_WORD.sub("", lowered)

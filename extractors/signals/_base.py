@@ -85,12 +85,36 @@ def lowered(text: str) -> str:
     return text.replace("\u0130", "I").lower()
 
 
+# Characters that case-insensitive `re` matching folds onto a letter other than their
+# `str.lower()` (dotless i, long s, the old Cyrillic forms): with one of them in a text,
+# a lowercase literal test could miss a match, so pre-filters let such texts through.
+_FOLDS_ODDLY = re.compile("[\u0131\u017f\u1c80-\u1c88\u1e9b\ufb05\ufb06]")
+
+
+@lru_cache(maxsize=8)
+def prefilter_text(text: str) -> str | None:
+    """The lowercased text that pre-filters search, or None when they must not skip it.
+
+    Shared by all extractors (cached for the last texts seen), so a text is lowercased once.
+    """
+    if _FOLDS_ODDLY.search(text):
+        return None
+    return lowered(text)
+
+
+def may_match(text: str, cues: re.Pattern[str]) -> bool:
+    """False only when `cues` (a pattern over the lowercased text) rules every match out."""
+    lower = prefilter_text(text)
+    return lower is None or cues.search(lower) is not None
+
+
 class _TriggerIndex:
     """One prefix trie over the trigger stems of every `Triggered` pattern.
 
     Python's `re` tries a big case-insensitive alternation at every position of a text; one
     scan of the lowercased text for literal stems finds the few positions worth trying. The
-    scan is shared by all extractors and cached for the last texts seen.
+    scan is shared by all extractors, cached for the last texts seen, and only run when an
+    extractor's pre-filter (`may_match`) lets the text through.
     """
 
     def __init__(self) -> None:

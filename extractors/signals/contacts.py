@@ -35,6 +35,7 @@ from extractors.signals._base import (
     alternation,
     entity,
     literal_prefix,
+    may_match,
     overlaps_taken,
 )
 
@@ -131,12 +132,20 @@ MESSENGERS: list[tuple[Triggered, Normalizer]] = [
 OBFUSCATED_AT = Triggered(
     EMAIL_OBFUSCATED, ["[at", "[ at", "(at", "( at", "{at", "<at", "[@", "(@", " at "], False
 )
+# Pre-filter (lowercased text): e-mails, XMPP and cued handles need an "@"; every other
+# pattern needs its app word, a link, a Session ID or an obfuscated "at"/"dot".
+MAY_CONTAIN = re.compile(
+    r"@|\.me/|05[0-9a-f]{64}|telegra|tg|телег|тг|wickr|signal|threema|whats|ватсап|вотсап"
+    r"|уатсап|[\[({<]\s*at|dot"
+)
 _LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
 
 
 def find(text: str, field: str) -> list[Entity]:
     """EMAIL and MESSENGER entities; a span claimed by a messenger is not also an e-mail."""
     found: list[Entity] = []
+    if not may_match(text, MAY_CONTAIN):
+        return found
     taken: list[Span] = []
     for triggered, normalize in MESSENGERS:
         for match in triggered.finditer(text):

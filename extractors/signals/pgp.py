@@ -23,7 +23,17 @@ import re
 import warnings
 
 from crawlers.listing import Entity
-from extractors.signals._base import Span, Triggered, alternation, entity, inside, literal_prefix
+from extractors.signals._base import (
+    Span,
+    Triggered,
+    alternation,
+    entity,
+    inside,
+    literal_prefix,
+    may_match,
+    prefilter_text,
+    trie_regex,
+)
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -57,11 +67,19 @@ _HEADER_LINE = re.compile(r"^[A-Za-z][A-Za-z-]*:\s.*$", re.MULTILINE)
 _CRC_TAIL = re.compile(r"^(?P<data>[A-Za-z0-9+/]*={0,2})(?P<crc>=[A-Za-z0-9+/]{4})?$")
 _BASE64_TOKEN = re.compile(r"^[A-Za-z0-9+/=]+$")
 _MAX_START_TRIES = 6
+# Pre-filter (lowercased text): a key block needs "pgp", a cued fingerprint a cue word, a
+# grouped one at least two 4-hex groups in a row.
+MAY_CONTAIN = re.compile(
+    rf"pgp|{trie_regex(sorted({literal_prefix(cue) for cue in CUES}))}"
+    r"|[0-9a-f]{4}[ \t]{1,2}[0-9a-f]{4}[ \t]"
+)
 
 
 def find(text: str, field: str) -> list[Entity]:
     """PGP_KEY / PGP_KEY_INVALID for armored key blocks, PGP_FINGERPRINT for written ones."""
     found: list[Entity] = []
+    if not may_match(text, MAY_CONTAIN):
+        return found
     blocks: list[Span] = []
     if "PGP" in text or "pgp" in text:
         for match in KEY_BLOCK.finditer(text):
@@ -86,6 +104,9 @@ def _inside_word(text: str, start: int) -> bool:
 
 def armor_spans(text: str) -> list[Span]:
     """Spans of all armored PGP blocks (keys, signatures, messages) in the text."""
+    lower = prefilter_text(text)
+    if lower is not None and "pgp" not in lower:  # only "p", "g" and "P", "G" case-map to them
+        return []
     if "BEGIN PGP" not in text.upper():
         return []
     spans = [match.span() for match in ARMOR_BLOCK.finditer(text)]

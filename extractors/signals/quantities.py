@@ -31,6 +31,7 @@ from extractors.signals._base import (
     alternation,
     entity,
     literal_prefix,
+    may_match,
     overlaps_taken,
 )
 
@@ -76,11 +77,15 @@ CONTAINER = re.compile(
     rf"(?:{alternation(CONTAINERS)})[^\S\n]+(?:(?:{_PREPOSITIONS})[^\S\n]+)?(?P<n>{_NUMBER})(?![\d\w])",
     re.IGNORECASE,
 )
+# Pre-filter (lowercased text): every price and quantity has a digit.
+MAY_CONTAIN = re.compile(r"\d")
 
 
 def find(text: str, field: str, units: Iterable[str] | None = None) -> list[Entity]:
     """PRICE and QUANTITY entities; a span used by a price is not also a quantity."""
     found: list[Entity] = []
+    if not may_match(text, MAY_CONTAIN):
+        return found
     taken: list[Span] = []
     for match in PRICES.finditer(text):
         normalized = _price(match)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 
 from crawlers.listing import Entity
-from extractors.signals._base import Triggered, alternation, entity, literal_prefix
+from extractors.signals._base import Triggered, alternation, entity, literal_prefix, may_match
 
 LABEL = "SERIAL"
 NOUNS = [
@@ -90,9 +90,18 @@ PATTERN = re.compile(
 WORD_LISTS = (NOUNS, CODE_NOUNS, REMOVED_WORDS, NONE_WORDS, NONE_ALONE, UNTRACEABLE, WITH_WORDS)
 TRIGGERED = Triggered(PATTERN, [literal_prefix(word) for words in WORD_LISTS for word in words])
 
+# Pre-filter (lowercased text): every match holds a serial-number noun or an untraceable phrase;
+# tests/extractors/signals/test_serial.py checks that each word list is covered.
+MAY_CONTAIN = re.compile(
+    r"seri|s/n|sn|numer|númer|numér|номер|matricol|number|traceable|paper|ghost|regist|регистр"
+    r"|verfolgbar|irrastreable|clar|intra|чист|denunciat"
+)
+
 
 def find(text: str, field: str) -> list[Entity]:
     """SERIAL entities normalized `serial/<present|removed|none|untraceable>`."""
+    if not may_match(text, MAY_CONTAIN):
+        return []
     return [
         entity(LABEL, text, *match.span(), field, f"serial/{match.lastgroup}")
         for match in TRIGGERED.finditer(text)

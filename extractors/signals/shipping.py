@@ -23,7 +23,14 @@ from itertools import pairwise
 
 from crawlers.listing import Entity
 from crawlers.normalize import to_country_codes
-from extractors.signals._base import Triggered, alternation, entity, literal_prefix
+from extractors.signals._base import (
+    Triggered,
+    alternation,
+    entity,
+    literal_prefix,
+    may_match,
+    trie_regex,
+)
 
 FROM_CUES = [
     r"ships?\s+from", r"shipping\s+from", r"shipped\s+from", r"dispatch(?:ed|es)?\s+from",
@@ -200,14 +207,24 @@ METHOD = re.compile(
 )
 CUES = Triggered(CUE, [literal_prefix(cue) for cue in FROM_CUES + TO_CUES])
 WORLDWIDE_CUES = Triggered(WORLDWIDE, [literal_prefix(phrase) for phrase in WORLDWIDE_PHRASES])
-METHODS = Triggered(
-    METHOD, [literal_prefix(word) for words in METHOD_WORDS.values() for word in words]
+_METHOD_STEMS = [literal_prefix(word) for words in METHOD_WORDS.values() for word in words]
+METHODS = Triggered(METHOD, _METHOD_STEMS)
+# Pre-filter (lowercased text): the trigger stems of the three patterns, anywhere.
+MAY_CONTAIN = re.compile(
+    trie_regex(
+        sorted(
+            {literal_prefix(cue) for cue in FROM_CUES + TO_CUES + WORLDWIDE_PHRASES}
+            | set(_METHOD_STEMS)
+        )
+    )
 )
 
 
 def find(text: str, field: str) -> list[Entity]:
     """SHIPS_FROM, SHIPS_TO and SHIPPING_METHOD entities."""
     found: list[Entity] = []
+    if not may_match(text, MAY_CONTAIN):
+        return found
     for match in CUES.finditer(text):
         label = "SHIPS_FROM" if match.group("from") else "SHIPS_TO"
         for start, end, code in _countries(text, match.end()):

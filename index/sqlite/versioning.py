@@ -7,6 +7,8 @@
   archived as a version, `version` goes up by one and the status becomes `changed`.
 - Otherwise the newer capture replaces the stored fields (annotations, evidence, ...) but
   `version` stays and the status returns to `active`.
+- The same capture again (same `captured_at`, e.g. after `armswatch reannotate`) replaces the
+  stored fields but keeps `version` and `status`.
 - A capture older than the stored one (a late, out-of-order capture) changes nothing but
   `first_seen`/`last_seen`.
 - An incoming status `removed` is kept: the crawler saw the listing taken down.
@@ -41,6 +43,8 @@ def merge_listing(stored: Listing | None, incoming: Listing) -> MergedListing:
         return MergedListing(stored.model_copy(update=seen), "unchanged")
     changed = content_changed(stored, incoming)
     status = "changed" if changed else "active"
+    if not changed and incoming.captured_at == stored.captured_at:
+        status = stored.status  # the same capture again (re-annotated): its status stands
     merged = incoming.model_copy(
         update={
             **seen,
