@@ -17,6 +17,7 @@ SOURCES_DIR = Path(__file__).resolve().parent.parent / "sources"
 FIRST_SEARCHES: tuple[tuple[str, str], ...] = (
     ("glock AND ships_to:DE", "Glock offers that ship to Germany"),
     ('"lower receiver"', "AR-15 lower receivers, the part that legally is the firearm"),
+    ("category:conversion_device", "auto sears, switches and solvent-trap kits, as classified"),
     ('(switch OR "auto sear") AND glock', "auto sears that make a Glock fire automatically"),
     ("price.amount_usd:<500 AND (pistol OR pistole OR pistola)", "cheap handguns"),
 )

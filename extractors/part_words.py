@@ -59,6 +59,8 @@ def _anchors(
     for span in entities:
         if span.label_ in GUN_NAME_LABELS or span.kb_id_ in ANCHOR_PARTS:
             yield span.start, span.end, BEFORE_NAME, AFTER_NAME
+    if not any(character.isdigit() for character in doc.text):
+        return
     for token in doc:
         if token.like_num and token.i not in owner:
             yield token.i, token.i + 1, 0, AFTER_COUNT

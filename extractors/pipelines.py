@@ -113,9 +113,9 @@ class VocabularyRuler:
 
 def _merge_quotes(doc: Doc) -> None:
     """Glue quote marks to the word they touch: '"Fuel filter" kit' matches 'fuel filter kit'."""
-    quotes = [token.i for token in doc if token.text in QUOTES]
-    if not quotes:
+    if not any(mark in doc.text for mark in QUOTES):
         return
+    quotes = [token.i for token in doc if token.text in QUOTES]
     merged: set[int] = set()
     with doc.retokenize() as retokenizer:
         for index in quotes:
