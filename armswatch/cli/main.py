@@ -7,6 +7,7 @@ import typer
 from armswatch.cli import (
     crawl_commands,
     demo_commands,
+    es_commands,
     extract_commands,
     search_commands,
     source_commands,
@@ -19,6 +20,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(source_commands.app, name="sources")
+app.add_typer(es_commands.app, name="es")
 app.command("crawl")(crawl_commands.crawl)
 app.command("search")(search_commands.search)
 app.command("show")(search_commands.show)
