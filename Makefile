@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint typecheck format clean eval bench-extract
+.PHONY: install demo test lint typecheck format clean eval bench-extract es-build es-start es-stop
 
 install: $(STAMP)
 
@@ -35,8 +35,24 @@ eval: $(STAMP)
 bench-extract: $(STAMP)
 	$(BIN)/python benchmarks/extract.py
 
-test: lint typecheck
-	$(BIN)/pytest
+# Elasticsearch for the tests: a real node assembled from Maven Central jars (index/es_node),
+# started before pytest and stopped after it, whether the tests pass or not.
+ES_PORT ?= 9299
+ES := ARMSWATCH_DATA=$(CURDIR)/.cache/es-test $(BIN)/armswatch es
+
+es-build: $(STAMP)
+	$(BIN)/python -c 'from armswatch import es_node; es_node.build()'
+
+es-start: es-build
+	$(ES) start --port $(ES_PORT)
+
+es-stop: $(STAMP)
+	$(ES) stop
+
+test: lint typecheck es-build
+	-$(ES) stop >/dev/null 2>&1
+	set -e; $(ES) start --port $(ES_PORT); trap '$(ES) stop' EXIT; \
+	ARMSWATCH_ES_URL=http://127.0.0.1:$(ES_PORT) $(BIN)/pytest
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from spacy.attrs import LIKE_NUM
 from spacy.tokens import Doc, Span
 
 GUN_NAME_LABELS = frozenset({"MAKE", "MODEL"})
@@ -59,11 +60,9 @@ def _anchors(
     for span in entities:
         if span.label_ in GUN_NAME_LABELS or span.kb_id_ in ANCHOR_PARTS:
             yield span.start, span.end, BEFORE_NAME, AFTER_NAME
-    if not any(character.isdigit() for character in doc.text):
-        return
-    for token in doc:
-        if token.like_num and token.i not in owner:
-            yield token.i, token.i + 1, 0, AFTER_COUNT
+    for index, is_number in enumerate(doc.to_array(LIKE_NUM).tolist()):
+        if is_number and index not in owner:
+            yield index, index + 1, 0, AFTER_COUNT
 
 
 def _after(doc: Doc, end: int, reach: int, owner: dict[int, Span]) -> Iterator[int]:

@@ -18,9 +18,10 @@ from collections.abc import Iterable, Iterator
 from functools import cache
 
 import spacy
-from spacy.attrs import NORM
+from spacy.attrs import NORM, ORTH
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
+from spacy.strings import hash_string  # type: ignore[attr-defined]
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
@@ -35,6 +36,7 @@ LABEL_PRIORITY = (
     "NON_LETHAL", "OTHER_WEAPON", "FIREARM_TYPE",
 )  # fmt: skip
 _KEY_SEPARATOR = "\x1f"
+_QUOTE_HASHES = frozenset(hash_string(mark) for mark in QUOTES)
 _LETTERS_THEN_DIGITS = re.compile(r"^([^\W\d_]+)(\d+)$")
 _UNITS = frozenset({"g", "mg", "kg", "gr", "ml", "mm", "cm", "x", "oz", "lb", "lbs", "mcg", "ug"})
 
@@ -66,10 +68,9 @@ def phrase_matcher(nlp: Language, phrases: Iterable[VocabPhrase]) -> PhraseMatch
     return matcher
 
 
-def _matched_spans(matcher: PhraseMatcher, doc: Doc) -> Iterator[Span]:
-    for match_id, start, end in matcher(doc):
-        label, normalized = _key_parts(doc.vocab.strings[match_id])
-        yield Span(doc, start, end, label=label, kb_id=normalized)
+def _parts(matches: list[tuple[int, int, int]], doc: Doc) -> list[tuple[int, int, str, str]]:
+    strings = doc.vocab.strings
+    return [(start, end, *_key_parts(strings[key])) for key, start, end in matches]
 
 
 @cache
@@ -97,25 +98,44 @@ class VocabularyRuler:
 
     def __call__(self, doc: Doc) -> Doc:
         _merge_quotes(doc)
-        candidates: dict[tuple[int, int], Span] = {}
-        for span in _matched_spans(self.matcher, doc):
-            known = candidates.get((span.start, span.end))
-            if known is None or self._rank(span) < self._rank(known):
-                candidates[(span.start, span.end)] = span
-        entities = filter_spans(candidates.values())
-        doc.ents = filter_spans(with_part_words(doc, entities, self.after_gun))
-        doc.spans["contexts"] = list(_matched_spans(self.context_matcher, doc))
+        entities = [
+            Span(doc, start, end, label=label, kb_id=normalized)
+            for start, end, label, normalized in self._longest(self.matcher(doc), doc)
+        ]
+        if self.after_gun:
+            entities = filter_spans(with_part_words(doc, entities, self.after_gun))
+        doc.ents = entities
+        doc.spans["contexts"] = [
+            Span(doc, start, end, label=label, kb_id=normalized)
+            for start, end, label, normalized in _parts(self.context_matcher(doc), doc)
+        ]
         return doc
 
-    def _rank(self, span: Span) -> int:
-        return self.priority.get(span.label_, len(self.priority))
+    def _longest(
+        self, matches: list[tuple[int, int, int]], doc: Doc
+    ) -> list[tuple[int, int, str, str]]:
+        """Non-overlapping matches, longest first; one phrase with several meanings takes the
+        label of highest priority (what spaCy's filter_spans does, without building Spans)."""
+        found = sorted(
+            _parts(matches, doc),
+            key=lambda m: (m[0] - m[1], m[0], self.priority.get(m[2], len(self.priority))),
+        )
+        taken: set[int] = set()
+        kept = []
+        for match in found:
+            tokens = range(match[0], match[1])
+            if not taken.intersection(tokens):
+                kept.append(match)
+                taken.update(tokens)
+        return sorted(kept)
 
 
 def _merge_quotes(doc: Doc) -> None:
     """Glue quote marks to the word they touch: '"Fuel filter" kit' matches 'fuel filter kit'."""
-    if not any(mark in doc.text for mark in QUOTES):
+    orths = doc.to_array(ORTH).tolist()  # doc.text would build a Token object per token
+    quotes = [index for index, orth in enumerate(orths) if orth in _QUOTE_HASHES]
+    if not quotes:
         return
-    quotes = [token.i for token in doc if token.text in QUOTES]
     merged: set[int] = set()
     with doc.retokenize() as retokenizer:
         for index in quotes:

@@ -4,7 +4,8 @@ Accepted forms:
 - `sqlite:///abs/path.db` (absolute; SQLAlchemy's `sqlite:////abs/path.db` too),
   `sqlite://relative/path.db` (relative to the working directory), or a bare file path:
   the embedded SQLite backend
-- `http(s)://host:9200`: the Elasticsearch backend (not available yet)
+- `http(s)://host:9200[?prefix=...&api_key=...]`: the Elasticsearch backend (options in
+  `index.elasticsearch.connection`)
 
 Without a URL, `ARMSWATCH_INDEX` is used, else `<ARMSWATCH_DATA or ./data>/armswatch.db`.
 """
@@ -19,6 +20,7 @@ from index.errors import BackendConfigError
 from index.sqlite import SqliteIndex
 
 SQLITE_SCHEME = "sqlite://"
+ELASTICSEARCH_SCHEMES = ("http://", "https://")
 ACCEPTED_FORMS = (
     "sqlite:///abs/path.db, sqlite://relative/path.db, a bare file path, "
     "or http(s)://host:port for Elasticsearch"
@@ -36,11 +38,8 @@ def default_index_url() -> str:
 def sqlite_path(url: str) -> Path:
     """The database file an index URL names; BackendConfigError for any other URL."""
     url = url.strip()
-    if url.startswith(("http://", "https://")):
-        raise BackendConfigError(
-            f"the Elasticsearch backend is not available yet (index URL {url!r}); "
-            "use the embedded index, e.g. sqlite:///path/to/armswatch.db"
-        )
+    if is_elasticsearch_url(url):
+        raise BackendConfigError(f"the index URL {url!r} names Elasticsearch, not a file")
     if url.startswith(SQLITE_SCHEME):
         path = url.removeprefix(SQLITE_SCHEME)
         if path.startswith("/"):  # sqlite:///abs and SQLAlchemy's sqlite:////abs
@@ -54,6 +53,15 @@ def sqlite_path(url: str) -> Path:
     return Path(path).expanduser()
 
 
+def is_elasticsearch_url(url: str) -> bool:
+    return url.strip().lower().startswith(ELASTICSEARCH_SCHEMES)
+
+
 def open_index(url: str | None = None) -> IndexBackend:
     """Open the index an URL names (default: `default_index_url()`)."""
-    return SqliteIndex(sqlite_path(url or default_index_url()))
+    url = url or default_index_url()
+    if is_elasticsearch_url(url):
+        from index.elasticsearch import ElasticsearchIndex  # the client only when it is used
+
+        return ElasticsearchIndex.from_url(url)
+    return SqliteIndex(sqlite_path(url))

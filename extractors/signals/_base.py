@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
+from typing import Any, NamedTuple
+
+import ahocorasick
 
 from crawlers.listing import Entity
 
@@ -108,84 +111,129 @@ def may_match(text: str, cues: re.Pattern[str]) -> bool:
     return lower is None or cues.search(lower) is not None
 
 
-class _TriggerIndex:
-    """One prefix trie over the trigger stems of every `Triggered` pattern.
+GateCheck = Callable[[str, int, int], bool]
 
-    Python's `re` tries a big case-insensitive alternation at every position of a text; one
-    scan of the lowercased text for literal stems finds the few positions worth trying. The
-    scan is shared by all extractors, cached for the last texts seen, and only run when an
-    extractor's pre-filter (`may_match`) lets the text through.
+
+class _Key(NamedTuple):
+    length: int
+    gates: int  # gate bits this key sets by itself
+    checked: tuple[tuple[int, GateCheck], ...]  # gate bits it sets when the check holds
+
+
+class _GateIndex:
+    """One Aho-Corasick automaton over the keys of every extractor's gate.
+
+    A gate is a set of lowercase keys of which every match of an extractor holds at least one,
+    each optionally confirmed by a check at the hit. One C-level pass of the automaton over the
+    lowercased text (cached for the last texts seen) tells which gates hold, so an extractor
+    whose gate fails skips the text without running a single pattern.
     """
 
     def __init__(self) -> None:
-        self.owners: dict[str, set[int]] = {}
-        self.trigger: re.Pattern[str] | None = None
-        self.table: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
-        self.word_start: list[bool] = []
+        self.keys: dict[str, list[tuple[int, GateCheck | None]]] = {}
+        self.count = 0
+        self.automaton: Any = None
 
-    def register(self, stems: Iterable[str], word_start: bool) -> int:
-        owner = len(self.word_start)
-        self.word_start.append(word_start)
-        for stem in stems:
-            self.owners.setdefault(stem.lower(), set()).add(owner)
-        self.trigger = None
-        _scan.cache_clear()
-        return owner
+    def gate(
+        self, keys: Iterable[str], check: GateCheck | None = None, bit: int | None = None
+    ) -> int:
+        """A gate bit (new, or `bit` to widen a gate) set for a text holding one of the keys
+        (lowercased) where `check`, given the lowercased text and the key's span, holds."""
+        if bit is None:
+            bit = 1 << self.count
+            self.count += 1
+        for key in keys:
+            self.keys.setdefault(key.lower(), []).append((bit, check))
+        self.automaton = None
+        _gates.cache_clear()
+        return bit
 
-    def compile(self) -> re.Pattern[str]:
-        """The trigger regex; a digit stem's hit swallows the rest of its number."""
-        if self.trigger is None:
-            self.trigger = re.compile(f"({trie_regex(sorted(self.owners))})[0-9]*")
-            self.table = {stem: self._owners_of(stem) for stem in self.owners}
-        return self.trigger
-
-    def _owners_of(self, stem: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        """(owners matching anywhere, owners matching at word starts) of a stem's hit."""
-        owners = {
-            owner
-            for prefix, prefix_owners in self.owners.items()
-            if stem.startswith(prefix)
-            for owner in prefix_owners
-        }
-        anywhere = tuple(owner for owner in owners if not self.word_start[owner])
-        return anywhere, tuple(owner for owner in owners if self.word_start[owner])
+    def compile(self) -> Any:
+        if self.automaton is None:
+            automaton = ahocorasick.Automaton()
+            for key, gates in self.keys.items():
+                plain = 0
+                for bit, check in gates:
+                    plain |= bit if check is None else 0
+                checked = tuple((bit, check) for bit, check in gates if check is not None)
+                automaton.add_word(key, _Key(len(key), plain, checked))
+            automaton.make_automaton()
+            self.automaton = automaton
+        return self.automaton
 
 
-TRIGGERS = _TriggerIndex()
+GATES = _GateIndex()
+
+
+@lru_cache(maxsize=8)
+def _lowered(text: str) -> str:
+    return lowered(text)
 
 
 @lru_cache(maxsize=4)
-def _scan(text: str) -> dict[int, list[int]]:
-    """Owner → the positions where one of its stems occurs (at a word start if it asks so)."""
-    lower = lowered(text)
-    trigger = TRIGGERS.compile()
-    table = TRIGGERS.table
-    starts: dict[int, list[int]] = {}
-    for hit in trigger.finditer(lower):
-        start = hit.start()
-        anywhere, at_word_start = table[hit.group(1)]
-        for owner in anywhere:
-            starts.setdefault(owner, []).append(start)
-        if at_word_start and not (start and lower[start - 1].isalnum()):
-            for owner in at_word_start:
-                starts.setdefault(owner, []).append(start)
-    return starts
+def _gates(text: str) -> int:
+    lower = _lowered(text)
+    gates = 0
+    for end, key in GATES.compile().iter(lower):
+        gates |= key.gates
+        for bit, check in key.checked:
+            if not gates & bit and check(lower, end + 1 - key.length, end + 1):
+                gates |= bit
+    return gates
+
+
+def gates(text: str) -> int:
+    """The bits of the gates that hold for a text (cached for the last texts seen)."""
+    return _gates(text)
+
+
+def gate_holds(text: str, bit: int) -> bool:
+    """False only when the gate rules every match of its extractor out."""
+    return prefilter_text(text) is None or bool(_gates(text) & bit)
 
 
 class Triggered:
     """A pattern tried only where one of its literal trigger stems occurs in the text.
 
     Every match of `pattern` must start with one of the stems (compared lowercased). With
-    `word_start`, a stem only counts at the start of a word.
+    `word_start`, a stem only counts at the start of a word. Python's `re` would try a big
+    case-insensitive alternation at every position of a text; an Aho-Corasick automaton over
+    the stems finds the few positions worth trying in one C-level pass (one-character stems,
+    frequent everywhere, are found with a character class instead). Only run for texts that
+    passed the extractor's gate.
     """
 
     def __init__(self, pattern: re.Pattern[str], stems: Iterable[str], word_start: bool = True):
         self.pattern = pattern
-        self.owner = TRIGGERS.register(stems, word_start)
+        self.word_start = word_start
+        lowered_stems = {stem.lower() for stem in stems}
+        singles = "".join(sorted(stem for stem in lowered_stems if len(stem) == 1))
+        self.singles: re.Pattern[str] | None = None
+        if singles:
+            # the character first (so `re` skips to it), then: not after an alphanumeric one
+            after = r"(?<![^\W_].)" if word_start else ""  # \w is alphanumeric or "_"
+            self.singles = re.compile(f"[{re.escape(singles)}]{after}")
+        self.automaton: Any = None
+        longer = lowered_stems - set(singles)
+        if longer:
+            self.automaton = ahocorasick.Automaton()
+            for stem in longer:
+                self.automaton.add_word(stem, len(stem))
+            self.automaton.make_automaton()
 
     def starts(self, text: str) -> list[int]:
-        """Positions where one of this pattern's stems occurs."""
-        return _scan(text).get(self.owner, [])
+        """Sorted positions where one of this pattern's stems occurs."""
+        lower = _lowered(text)
+        positions: set[int] = set()
+        if self.automaton is not None:
+            word_start = self.word_start
+            for end, length in self.automaton.iter(lower):
+                start = end + 1 - length
+                if not (word_start and start and lower[start - 1].isalnum()):
+                    positions.add(start)
+        if self.singles is not None:
+            positions.update(hit.start() for hit in self.singles.finditer(lower))
+        return sorted(positions)
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         end = 0

@@ -30,12 +30,13 @@ from collections.abc import Callable, Iterable, Iterator
 
 from crawlers.listing import Entity
 from extractors.signals._base import (
+    GATES,
     Span,
     Triggered,
     alternation,
     entity,
+    gate_holds,
     literal_prefix,
-    may_match,
     overlaps_taken,
 )
 
@@ -132,19 +133,30 @@ MESSENGERS: list[tuple[Triggered, Normalizer]] = [
 OBFUSCATED_AT = Triggered(
     EMAIL_OBFUSCATED, ["[at", "[ at", "(at", "( at", "{at", "<at", "[@", "(@", " at "], False
 )
-# Pre-filter (lowercased text): e-mails, XMPP and cued handles need an "@"; every other
-# pattern needs its app word, a link, a Session ID or an obfuscated "at"/"dot".
-MAY_CONTAIN = re.compile(
-    r"@|\.me/|05[0-9a-f]{64}|telegra|tg|телег|тг|wickr|signal|threema|whats|ватсап|вотсап"
-    r"|уатсап|[\[({<]\s*at|dot"
-)
+# Gate (lowercased text): e-mails, XMPP and cued handles need an "@"; every other pattern
+# needs its app word, a link, a Session ID or an obfuscated "at"/"dot".
+GATE_WORDS = (
+    "@|.me/|telegra|tg|телег|тг|wickr|signal|threema|whats|ватсап|вотсап|уатсап|dot"
+).split("|")
+_SESSION_ID = re.compile(r"05[0-9a-f]{64}")
+_BRACKET_AT = re.compile(r"[\[({<]\s*at")
+GATE = GATES.gate(GATE_WORDS)
+GATES.gate(["05"], lambda lower, start, end: _SESSION_ID.match(lower, start) is not None, GATE)
+GATES.gate("[({<", lambda lower, start, end: _BRACKET_AT.match(lower, start) is not None, GATE)
+
+
+def may_contain(text: str) -> bool:
+    """False only when the text cannot hold an EMAIL or MESSENGER entity."""
+    return gate_holds(text, GATE)
+
+
 _LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
 
 
 def find(text: str, field: str) -> list[Entity]:
     """EMAIL and MESSENGER entities; a span claimed by a messenger is not also an e-mail."""
     found: list[Entity] = []
-    if not may_match(text, MAY_CONTAIN):
+    if not may_contain(text):
         return found
     taken: list[Span] = []
     for triggered, normalize in MESSENGERS:

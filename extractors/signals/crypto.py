@@ -29,7 +29,7 @@ from bech32 import CHARSET, bech32_hrp_expand, bech32_polymod, convertbits
 from Crypto.Hash import keccak
 
 from crawlers.listing import Entity
-from extractors.signals._base import Triggered, entity, inside, may_match
+from extractors.signals._base import GATES, Triggered, entity, gates, inside, prefilter_text
 from extractors.signals.pgp import armor_spans
 
 LABEL = "CRYPTO_ADDRESS"
@@ -56,15 +56,22 @@ MONERO_NETWORKS = {18: 69, 42: 69, 19: 77}  # network byte → decoded length (b
 _MONERO_BLOCK_CHARS = (0, 2, 3, 5, 6, 7, 9, 10, 11)  # encoded size of a 0..8-byte block
 TRIGGERED = Triggered(CANDIDATES, ["1", "3", "4", "8", "l", "m", "bc1", "ltc1", "0x"])
 _B58_INDEX = {char: index for index, char in enumerate(_B58)}
-# Pre-filter (lowercased text): every candidate is a run of 26+ letters and digits, or starts
-# with a segwit prefix (the shortest valid segwit address has 14 characters).
-MAY_CONTAIN = re.compile(r"bc1|ltc1|[0-9a-z]{26}")
+# Gate (lowercased text): every candidate starts with a segwit prefix, or is a run of 26+
+# letters and digits.
+GATE = GATES.gate(["bc1", "ltc1"])
+LONG_RUN = re.compile(r"[0-9a-z]{26}")
+
+
+def may_contain(text: str) -> bool:
+    """False only when the text cannot hold a CRYPTO_ADDRESS entity."""
+    lower = prefilter_text(text)
+    return lower is None or bool(gates(text) & GATE) or LONG_RUN.search(lower) is not None
 
 
 def find(text: str, field: str) -> list[Entity]:
     """Every checksum-valid cryptocurrency address in the text."""
     found: list[Entity] = []
-    if not may_match(text, MAY_CONTAIN):
+    if not may_contain(text):
         return found
     skip = armor_spans(text)
     for match in TRIGGERED.finditer(text):

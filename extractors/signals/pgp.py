@@ -24,15 +24,15 @@ import warnings
 
 from crawlers.listing import Entity
 from extractors.signals._base import (
+    GATES,
     Span,
     Triggered,
     alternation,
     entity,
+    gates,
     inside,
     literal_prefix,
-    may_match,
     prefilter_text,
-    trie_regex,
 )
 
 with warnings.catch_warnings():
@@ -67,18 +67,22 @@ _HEADER_LINE = re.compile(r"^[A-Za-z][A-Za-z-]*:\s.*$", re.MULTILINE)
 _CRC_TAIL = re.compile(r"^(?P<data>[A-Za-z0-9+/]*={0,2})(?P<crc>=[A-Za-z0-9+/]{4})?$")
 _BASE64_TOKEN = re.compile(r"^[A-Za-z0-9+/=]+$")
 _MAX_START_TRIES = 6
-# Pre-filter (lowercased text): a key block needs "pgp", a cued fingerprint a cue word, a
-# grouped one at least two 4-hex groups in a row.
-MAY_CONTAIN = re.compile(
-    rf"pgp|{trie_regex(sorted({literal_prefix(cue) for cue in CUES}))}"
-    r"|[0-9a-f]{4}[ \t]{1,2}[0-9a-f]{4}[ \t]"
-)
+# Gate (lowercased text): a key block needs "pgp", a cued fingerprint a cue word, a grouped
+# one ten 4-hex groups (the last nine each after a space or tab).
+GATE = GATES.gate(["pgp", *(literal_prefix(cue) for cue in CUES)])
+GROUPS = re.compile(r"[ \t](?:[0-9a-f]{4}[ \t]{1,2}){8}[0-9a-f]{4}")
+
+
+def may_contain(text: str) -> bool:
+    """False only when the text cannot hold a PGP entity."""
+    lower = prefilter_text(text)
+    return lower is None or bool(gates(text) & GATE) or GROUPS.search(lower) is not None
 
 
 def find(text: str, field: str) -> list[Entity]:
     """PGP_KEY / PGP_KEY_INVALID for armored key blocks, PGP_FINGERPRINT for written ones."""
     found: list[Entity] = []
-    if not may_match(text, MAY_CONTAIN):
+    if not may_contain(text):
         return found
     blocks: list[Span] = []
     if "PGP" in text or "pgp" in text:

@@ -26,13 +26,15 @@ from price_parser import Price as ParsedPrice
 from crawlers.listing import Entity
 from crawlers.normalize.prices import CRYPTO_TICKERS, currency_code
 from extractors.signals._base import (
+    GATES,
     Span,
     Triggered,
     alternation,
     entity,
+    gates,
     literal_prefix,
-    may_match,
     overlaps_taken,
+    prefilter_text,
 )
 
 UNITS = (
@@ -77,14 +79,47 @@ CONTAINER = re.compile(
     rf"(?:{alternation(CONTAINERS)})[^\S\n]+(?:(?:{_PREPOSITIONS})[^\S\n]+)?(?P<n>{_NUMBER})(?![\d\w])",
     re.IGNORECASE,
 )
-# Pre-filter (lowercased text): every price and quantity has a digit.
-MAY_CONTAIN = re.compile(r"\d")
+_DIGIT = re.compile(r"\d")
+_CONTAINER_NUMBER = re.compile(rf"\w*[^\S\n]+(?:(?:{_PREPOSITIONS})[^\S\n]+)?\d")
+
+
+def _digit_next_to(lower: str, start: int, end: int) -> bool:
+    """A digit at most three characters before or after [start, end)."""
+    return (
+        _DIGIT.search(lower, max(start - 3, 0), start) is not None
+        or _DIGIT.search(lower, end, end + 3) is not None
+    )
+
+
+def _number_after(lower: str, start: int, end: int) -> bool:
+    """A container word (its key at [start, end)) followed by a number."""
+    return _CONTAINER_NUMBER.match(lower, end) is not None
+
+
+# Gate (lowercased text): a price is a number with a currency next to it (at most one space
+# between), a count a number right before a unit, right before or after an "x", or after a
+# container word (and maybe a preposition).
+CONTAINER_KEYS = [
+    *(literal_prefix(word) for word in CONTAINERS if not word.startswith("bo[")),
+    "boite",
+    "boîte",
+]
+GATE = GATES.gate([*CURRENCY_STEMS, "x", *UNITS], _digit_next_to)
+GATES.gate(CONTAINER_KEYS, _number_after, GATE)
+
+
+def may_contain(text: str, units: Iterable[str] | None = None) -> bool:
+    """False only when the text cannot hold a PRICE or QUANTITY entity."""
+    lower = prefilter_text(text)
+    if lower is None or gates(text) & GATE:
+        return True
+    return bool(units) and _DIGIT.search(lower) is not None
 
 
 def find(text: str, field: str, units: Iterable[str] | None = None) -> list[Entity]:
     """PRICE and QUANTITY entities; a span used by a price is not also a quantity."""
     found: list[Entity] = []
-    if not may_match(text, MAY_CONTAIN):
+    if not may_contain(text, units):
         return found
     taken: list[Span] = []
     for match in PRICES.finditer(text):

@@ -25,7 +25,14 @@ from __future__ import annotations
 import re
 
 from crawlers.listing import Entity
-from extractors.signals._base import Triggered, alternation, entity, literal_prefix, may_match
+from extractors.signals._base import (
+    GATES,
+    Triggered,
+    alternation,
+    entity,
+    gate_holds,
+    literal_prefix,
+)
 
 LABEL = "SERIAL"
 NOUNS = [
@@ -90,17 +97,23 @@ PATTERN = re.compile(
 WORD_LISTS = (NOUNS, CODE_NOUNS, REMOVED_WORDS, NONE_WORDS, NONE_ALONE, UNTRACEABLE, WITH_WORDS)
 TRIGGERED = Triggered(PATTERN, [literal_prefix(word) for words in WORD_LISTS for word in words])
 
-# Pre-filter (lowercased text): every match holds a serial-number noun or an untraceable phrase;
-# tests/extractors/signals/test_serial.py checks that each word list is covered.
-MAY_CONTAIN = re.compile(
-    r"seri|s/n|sn|numer|númer|numér|номер|matricol|number|traceable|paper|ghost|regist|регистр"
-    r"|verfolgbar|irrastreable|clar|intra|чист|denunciat"
-)
+# Gate (lowercased text): every match holds a serial-number noun or an untraceable phrase;
+# tests/extractors/signals/test_prefilter.py checks that each word list is covered.
+GATE_WORDS = (
+    "seri|s/n|sn|numer|númer|numér|номер|matricol|number|traceable|paper|ghost|regist|регистр"
+    "|verfolgbar|irrastreable|clar|intra|чист|denunciat"
+).split("|")
+GATE = GATES.gate(GATE_WORDS)
+
+
+def may_contain(text: str) -> bool:
+    """False only when the text cannot hold a SERIAL entity."""
+    return gate_holds(text, GATE)
 
 
 def find(text: str, field: str) -> list[Entity]:
     """SERIAL entities normalized `serial/<present|removed|none|untraceable>`."""
-    if not may_match(text, MAY_CONTAIN):
+    if not gate_holds(text, GATE):
         return []
     return [
         entity(LABEL, text, *match.span(), field, f"serial/{match.lastgroup}")

@@ -24,12 +24,12 @@ from itertools import pairwise
 from crawlers.listing import Entity
 from crawlers.normalize import to_country_codes
 from extractors.signals._base import (
+    GATES,
     Triggered,
     alternation,
     entity,
+    gate_holds,
     literal_prefix,
-    may_match,
-    trie_regex,
 )
 
 FROM_CUES = [
@@ -209,21 +209,47 @@ CUES = Triggered(CUE, [literal_prefix(cue) for cue in FROM_CUES + TO_CUES])
 WORLDWIDE_CUES = Triggered(WORLDWIDE, [literal_prefix(phrase) for phrase in WORLDWIDE_PHRASES])
 _METHOD_STEMS = [literal_prefix(word) for words in METHOD_WORDS.values() for word in words]
 METHODS = Triggered(METHOD, _METHOD_STEMS)
-# Pre-filter (lowercased text): the trigger stems of the three patterns, anywhere.
-MAY_CONTAIN = re.compile(
-    trie_regex(
-        sorted(
-            {literal_prefix(cue) for cue in FROM_CUES + TO_CUES + WORLDWIDE_PHRASES}
-            | set(_METHOD_STEMS)
-        )
-    )
-)
+# Gate (lowercased text): a word that every cue, worldwide phrase and method word holds (not
+# the short words some of them start with, such as "in", "en", "la", "в");
+# tests/extractors/signals/test_prefilter.py checks that every phrase is covered.
+GATE_WORDS = [
+    # cues and worldwide phrases
+    "ship", "deliver", "dispatch", "sent", "versand", "versend", "verschickt", "standort", "liefer",
+    "envi", "enví", "entrega", "livraison", "expedi", "expédi", "envoi", "отправк", "отправля",
+    "доставк", "высыла", "spedi", "verzend", "verzond", "levering", "worldwide", "weltweit",
+    "wereldwijd",
+    # post
+    "post", "registered", "packstation", "einschreiben", "correo", "correio", "colissimo",
+    "почт", "ctt", "royal", "usps", "airmail",
+    # courier
+    "dhl", "hermes", "ups", "fedex", "dpd", "gls", "tnt", "сдэк", "cdek", "courier", "kurier",
+    "mensajer", "coursier", "курьер", "corriere", "koerier", "seur", "boxberry",
+    # stealth
+    "stealth", "vacuum", "vakuumiert", "discre", "diskret", "verpackt", "скрытн", "imballaggio",
+    # split shipment
+    "split", "separate", "teilen", "mehreren", "varios", "plusieurs", "несколькими", "частями",
+    "pacchi", "meerdere", "encomendas",
+    # disassembled
+    "disassembled", "zerlegt", "piezas", "desmontad", "désassembl", "desassembl", "démont",
+    "demont", "разобранн", "smontat",
+    # dead drop
+    "dead", "клад", "briefkasten", "muerto", "morte",
+    # pickup
+    "abholung", "pick", "person", "meetup", "mano", "propre", "самовывоз", "встреча", "ritiro",
+    "ophalen", "retirada", "mãos", "maos",
+]  # fmt: skip
+GATE = GATES.gate(GATE_WORDS)
+
+
+def may_contain(text: str) -> bool:
+    """False only when the text cannot hold a shipping entity."""
+    return gate_holds(text, GATE)
 
 
 def find(text: str, field: str) -> list[Entity]:
     """SHIPS_FROM, SHIPS_TO and SHIPPING_METHOD entities."""
     found: list[Entity] = []
-    if not may_match(text, MAY_CONTAIN):
+    if not may_contain(text):
         return found
     for match in CUES.finditer(text):
         label = "SHIPS_FROM" if match.group("from") else "SHIPS_TO"

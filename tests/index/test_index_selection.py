@@ -52,10 +52,27 @@ def test_default_data_directory_is_dot_data(
     assert sqlite_path(default_index_url()) == tmp_path / "data" / "armswatch.db"
 
 
-@pytest.mark.parametrize("url", ["http://localhost:9200", "https://es.example:9200"])
-def test_elasticsearch_is_not_available_yet(url: str) -> None:
-    with pytest.raises(BackendConfigError, match="Elasticsearch backend is not available yet"):
+def test_elasticsearch_url_without_a_node_says_how_to_start_one() -> None:
+    with pytest.raises(BackendConfigError, match="armswatch es start") as raised:
+        open_index("http://127.0.0.1:1?prefix=nothing-here")
+    assert "http://127.0.0.1:1" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("http://127.0.0.1:9200/some/path", "has a path"),
+        ("http://127.0.0.1:9200?prefx=x", "unknown option"),
+        ("http://127.0.0.1:9200?prefix=Upper", "prefix 'Upper'"),
+        ("https://127.0.0.1:9200?verify_certs=maybe", "verify_certs is true or false"),
+        ("http://:9200", "needs http:// or https:// and a host"),
+        ("http://127.0.0.1:99999", "port"),
+    ],
+)
+def test_bad_elasticsearch_urls_say_what_is_wrong(url: str, says: str) -> None:
+    with pytest.raises(BackendConfigError, match=says) as raised:
         open_index(url)
+    assert "prefix=armswatch" in str(raised.value)  # an example of a good URL
 
 
 @pytest.mark.parametrize("url", ["postgres://db/armswatch", "sqlite://", "sqlite:///tmp/dir/"])

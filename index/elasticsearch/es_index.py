@@ -1,0 +1,124 @@
+"""`ElasticsearchIndex`: the `IndexBackend` over an Elasticsearch 8 cluster.
+
+Listings, their earlier versions and vendor profiles live in three indices behind aliases
+(`<prefix>-listings`, `<prefix>-listings-history`, `<prefix>-vendors`); see `mapping` for the
+documents, `query_dsl` for how queries translate, `writes` for the upsert rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from types import TracebackType
+
+from elasticsearch import Elasticsearch
+
+from crawlers.listing import Listing
+from crawlers.vendor_profile import VendorProfile
+from index.backend import SearchResult, SortOrder, UpsertReport
+from index.elasticsearch import indices, searching, writes
+from index.elasticsearch.connection import EsSettings, connect, parse_es_url
+from index.elasticsearch.mapping import IndexNames
+from index.elasticsearch.query_dsl import CompiledSearch, compile_search
+from index.query import build_query
+
+
+class ElasticsearchIndex:
+    """The `IndexBackend` on Elasticsearch; creates its indices when they are missing."""
+
+    def __init__(self, client: Elasticsearch, names: IndexNames, url: str = "") -> None:
+        self.client = client
+        self.names = names
+        self.url = url
+        indices.ensure_indices(client, names)
+
+    @classmethod
+    def from_url(cls, url: str) -> ElasticsearchIndex:
+        """Open the index an `http(s)://` URL names (BackendConfigError when it cannot)."""
+        settings: EsSettings = parse_es_url(url)
+        return cls(connect(settings), IndexNames(settings.prefix), settings.redacted_url)
+
+    def upsert(self, listings: Iterable[Listing]) -> UpsertReport:
+        return writes.upsert_listings(self.client, self.names, listings)
+
+    def get(self, listing_id: str) -> Listing | None:
+        return writes.fetch_listings(self.client, self.names.listings, [listing_id]).get(listing_id)
+
+    def history(self, listing_id: str) -> list[Listing]:
+        return writes.listing_history(self.client, self.names, listing_id)
+
+    def search(
+        self,
+        query: str,
+        *,
+        limit: int = 20,
+        offset: int = 0,
+        facets: Sequence[str] = (),
+        sort: SortOrder = "relevance",
+        highlight: bool = True,
+        now: datetime | None = None,
+    ) -> SearchResult:
+        """Listings matching a Lucene query; `now` anchors date math (default: the clock)."""
+        return searching.search_listings(
+            self.client,
+            self.names.listings,
+            self._compile(query, now),
+            limit=limit,
+            offset=offset,
+            facets=facets,
+            sort=sort,
+            highlight=highlight,
+        )
+
+    def count(self, query: str = "*", *, now: datetime | None = None) -> int:
+        return searching.count_listings(self.client, self.names.listings, self._compile(query, now))
+
+    def scan_listings(
+        self, query: str = "*", *, sort: SortOrder = "newest", now: datetime | None = None
+    ) -> Iterator[Listing]:
+        """Every listing matching a query, in `sort` order (search_after in a point-in-time)."""
+        compiled = self._compile(query, now)
+        return searching.scan_listings(self.client, self.names.listings, compiled, sort)
+
+    def delete(self, listing_ids: Iterable[str]) -> int:
+        return writes.delete_listings(self.client, self.names, listing_ids)
+
+    def upsert_vendors(self, profiles: Iterable[VendorProfile]) -> int:
+        return writes.upsert_vendor_profiles(self.client, self.names, profiles)
+
+    def get_vendor(self, source: str, handle: str) -> VendorProfile | None:
+        """The stored profile of a vendor on a source (handle compared case-insensitively)."""
+        return writes.get_vendor_profile(self.client, self.names, source, handle)
+
+    def migrate(self, new_version: int) -> dict[str, int]:
+        """Rebuild the listings and history indices as version `new_version` (documents copied
+        by scan + bulk, aliases swapped atomically, old indices deleted); copies by alias."""
+        copied: dict[str, int] = {}
+        for alias in (self.names.listings, self.names.history):
+            _, copied[alias] = indices.migrate_alias(self.client, self.names, alias, new_version)
+        return copied
+
+    def drop(self) -> None:
+        """Delete every index of this prefix (for tests and resets)."""
+        indices.delete_indices(self.client, self.names)
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> ElasticsearchIndex:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"ElasticsearchIndex({self.url or self.names.prefix!r})"
+
+    @staticmethod
+    def _compile(query: str, now: datetime | None) -> CompiledSearch:
+        return compile_search(build_query(query, now=now))

@@ -1,0 +1,129 @@
+"""Creating the versioned indices behind their aliases, and migrating to a new version.
+
+`<prefix>-listings` is an alias onto `<prefix>-listings-v<N>` (likewise the history and the
+vendors). `ensure_indices` creates version 1 of any alias that is missing. `migrate_alias`
+builds version N+1 with the current mapping, copies every document with `scan` + `bulk`
+(re-deriving listing documents from their stored Listing JSON, so new fields are filled in),
+checks the count, swaps the alias atomically and deletes the old index. Writes made while a
+migration copies are not carried over: stop crawls first.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from elasticsearch import BadRequestError, Elasticsearch
+from elasticsearch.helpers import scan
+
+from index.elasticsearch.documents import listing_document, listing_from_source
+from index.elasticsearch.mapping import IndexNames, index_body, mapping_of_alias, versioned_name
+from index.elasticsearch.writes import bulk_write
+from index.errors import BackendConfigError, IndexStageError
+
+logger = logging.getLogger(__name__)
+_VERSION = re.compile(r"-v(\d+)$")
+
+
+def ensure_indices(client: Elasticsearch, names: IndexNames) -> None:
+    for alias in names.all_aliases():
+        if client.indices.exists_alias(name=alias):
+            _warn_on_old_mapping(client, names, alias)
+            continue
+        if client.indices.exists(index=alias):
+            raise BackendConfigError(
+                f"{alias} is an index, not an alias onto a versioned index; "
+                "use another ?prefix= or delete it"
+            )
+        _create(client, versioned_name(alias, 1), mapping_of_alias(names, alias), alias)
+
+
+def _create(
+    client: Elasticsearch, index: str, mapping: dict[str, Any], alias: str | None = None
+) -> None:
+    body = index_body(mapping)
+    aliases = {alias: {"is_write_index": True}} if alias else None
+    try:
+        client.indices.create(
+            index=index, settings=body["settings"], mappings=body["mappings"], aliases=aliases
+        )
+    except BadRequestError as error:
+        if error.error != "resource_already_exists_exception":  # created by another process
+            raise
+
+
+def current_index(client: Elasticsearch, alias: str) -> str:
+    """The versioned index the alias points at."""
+    indices = list(client.indices.get_alias(name=alias))
+    if len(indices) != 1:
+        raise IndexStageError(f"alias {alias} points at {len(indices)} indices: {indices}")
+    return indices[0]
+
+
+def index_version(index: str) -> int:
+    found = _VERSION.search(index)
+    return int(found.group(1)) if found else 0
+
+
+def _warn_on_old_mapping(client: Elasticsearch, names: IndexNames, alias: str) -> None:
+    index = current_index(client, alias)
+    meta = client.indices.get_mapping(index=index)[index]["mappings"].get("_meta", {})
+    expected = index_body(mapping_of_alias(names, alias))["mappings"]["_meta"]
+    if meta.get("armswatch_mapping") != expected["armswatch_mapping"]:
+        logger.warning(
+            "%s was built with an older mapping; run a migration to a new version",
+            index,
+            extra={"event": "index_mapping_outdated", "index": index},
+        )
+
+
+def migrate_alias(
+    client: Elasticsearch, names: IndexNames, alias: str, new_version: int
+) -> tuple[str, int]:
+    """Move `alias` onto `<alias>-v<new_version>`; the new index and documents copied."""
+    old_index = current_index(client, alias)
+    if new_version <= index_version(old_index):
+        raise ValueError(f"{alias} is at {old_index}; migrate to a higher version")
+    new_index = versioned_name(alias, new_version)
+    _create(client, new_index, mapping_of_alias(names, alias))
+    rebuild = _rebuild_listing if alias == names.listings else _keep
+    actions = (
+        {"_index": new_index, "_id": hit["_id"], "_source": rebuild(hit["_source"])}
+        for hit in scan(client, index=old_index, query={"query": {"match_all": {}}})
+    )
+    failed, reasons = bulk_write(client, actions)
+    client.indices.refresh(index=f"{old_index},{new_index}")
+    copied = int(client.count(index=new_index)["count"])
+    expected = int(client.count(index=old_index)["count"])
+    if failed or copied != expected:
+        client.indices.delete(index=new_index)
+        raise IndexStageError(
+            f"migration of {alias} to {new_index} copied {copied} of {expected} documents "
+            f"({len(failed)} refused{': ' + reasons[0] if reasons else ''}); "
+            f"{alias} still points at {old_index}"
+        )
+    client.indices.update_aliases(
+        actions=[
+            {"remove": {"index": old_index, "alias": alias}},
+            {"add": {"index": new_index, "alias": alias, "is_write_index": True}},
+        ]
+    )
+    client.indices.delete(index=old_index)
+    return new_index, copied
+
+
+def _rebuild_listing(source: dict[str, Any]) -> dict[str, Any]:
+    return listing_document(listing_from_source(source))
+
+
+def _keep(source: dict[str, Any]) -> dict[str, Any]:
+    return source
+
+
+def delete_indices(client: Elasticsearch, names: IndexNames) -> None:
+    """Delete every index behind the prefix's aliases (tests and resets)."""
+    for alias in names.all_aliases():
+        if client.indices.exists_alias(name=alias):
+            for index in list(client.indices.get_alias(name=alias)):
+                client.indices.delete(index=index)
