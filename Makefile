@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint typecheck format clean eval bench-extract es-build es-start es-stop
+.PHONY: install demo test lint typecheck format clean eval bench-extract bench-index es-build es-start es-stop
 
 install: $(STAMP)
 
@@ -34,6 +34,10 @@ eval: $(STAMP)
 
 bench-extract: $(STAMP)
 	$(BIN)/python benchmarks/extract.py
+
+# needs a node: `armswatch es start` (or ARMSWATCH_ES_URL); LISTINGS=10000 for a quick run
+bench-index: $(STAMP)
+	$(BIN)/python benchmarks/index.py --listings $(or $(LISTINGS),100000)
 
 # Elasticsearch for the tests: a real node assembled from Maven Central jars (index/es_node),
 # started before pytest and stopped after it, whether the tests pass or not.

@@ -6,8 +6,9 @@ suite over the same corpus: the same query returns the same listings on both.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Literal, Protocol, runtime_checkable
 
 from crawlers.listing import Listing
@@ -64,6 +65,12 @@ class IndexBackend(Protocol):
         """
         ...
 
+    def restore(self, items: Iterable[tuple[Listing, Sequence[Listing]]]) -> int:
+        """Store (listing, earlier versions oldest first) pairs exactly as given, without the
+        upsert rule: for copies between backends and backups. Replaces a stored listing of the
+        same id and its versions of the same numbers; the number of listings written."""
+        ...
+
     def get(self, listing_id: str) -> Listing | None: ...
 
     def history(self, listing_id: str) -> list[Listing]:
@@ -83,8 +90,28 @@ class IndexBackend(Protocol):
 
     def count(self, query: str = "*") -> int: ...
 
+    def histogram(
+        self, query: str = "*", field: str = "first_seen", interval: str = "day"
+    ) -> list[tuple[date, int]]:
+        """(first day of bucket, count) of the matching listings per calendar `interval`
+        (day, week, month, year; UTC) of a date `field`, oldest first, empty buckets left out."""
+        ...
+
+    def scan_listings(self, query: str = "*", *, sort: SortOrder = "newest") -> Iterator[Listing]:
+        """Every listing matching a query in `sort` order, streamed (for exports and copies)."""
+        ...
+
+    def earlier_versions(self, listing_ids: Iterable[str]) -> dict[str, list[Listing]]:
+        """The archived versions of each listing, oldest first, without the current one;
+        listings without any are left out."""
+        ...
+
     def delete(self, listing_ids: Iterable[str]) -> int: ...
 
     def upsert_vendors(self, profiles: Iterable[VendorProfile]) -> int: ...
+
+    def scan_vendors(self) -> Iterator[VendorProfile]:
+        """Every stored vendor profile, streamed."""
+        ...
 
     def close(self) -> None: ...

@@ -14,20 +14,28 @@ REPO = Path(__file__).resolve().parents[1]
 CliRunner = Callable[..., subprocess.CompletedProcess[str]]
 
 
-def run_armswatch(
-    *args: str, data_dir: Path, timeout: float = 300
-) -> subprocess.CompletedProcess[str]:
-    """Run `armswatch ARGS` in a fresh process (Twisted's reactor starts once per process)."""
-    env = {
+def armswatch_env(data_dir: Path, env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of an `armswatch` subprocess: this one's, the data directory, the repo's
+    sources and the embedded index, then `env` on top (e.g. an `ARMSWATCH_INDEX`)."""
+    merged = {
         **os.environ,
         "ARMSWATCH_DATA": str(data_dir),
         "ARMSWATCH_SOURCES": str(REPO / "sources"),
     }
-    env.pop("ARMSWATCH_INDEX", None)
+    merged.pop("ARMSWATCH_INDEX", None)
+    merged.update(env or {})
+    return merged
+
+
+def run_armswatch(
+    *args: str, data_dir: Path, timeout: float = 300, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `armswatch ARGS` in a fresh process (Twisted's reactor starts once per process)."""
+    full_env = armswatch_env(data_dir, env)
     return subprocess.run(
         [sys.executable, "-m", "armswatch", *args],
         cwd=REPO,
-        env=env,
+        env=full_env,
         capture_output=True,
         text=True,
         timeout=timeout,

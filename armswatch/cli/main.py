@@ -9,6 +9,7 @@ from armswatch.cli import (
     demo_commands,
     es_commands,
     extract_commands,
+    index_commands,
     search_commands,
     source_commands,
 )
@@ -21,6 +22,7 @@ app = typer.Typer(
 )
 app.add_typer(source_commands.app, name="sources")
 app.add_typer(es_commands.app, name="es")
+app.add_typer(index_commands.app, name="index")
 app.command("crawl")(crawl_commands.crawl)
 app.command("search")(search_commands.search)
 app.command("show")(search_commands.show)

@@ -7,20 +7,25 @@ documents, `query_dsl` for how queries translate, `writes` for the upsert rule.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from types import TracebackType
 
-from elasticsearch import Elasticsearch
+from elasticsearch import ApiError, Elasticsearch, TransportError
 
 from crawlers.listing import Listing
 from crawlers.vendor_profile import VendorProfile
 from index.backend import SearchResult, SortOrder, UpsertReport
-from index.elasticsearch import indices, searching, writes
+from index.elasticsearch import bulk_reads, indices, searching, writes
 from index.elasticsearch.connection import EsSettings, connect, parse_es_url
+from index.elasticsearch.histogram import listing_histogram
 from index.elasticsearch.mapping import IndexNames
 from index.elasticsearch.query_dsl import CompiledSearch, compile_search
+from index.histogram import Bucket
 from index.query import build_query
+
+logger = logging.getLogger(__name__)
 
 
 class ElasticsearchIndex:
@@ -30,6 +35,7 @@ class ElasticsearchIndex:
         self.client = client
         self.names = names
         self.url = url
+        self._unrefreshed = False  # writes made since the last refresh
         indices.ensure_indices(client, names)
 
     @classmethod
@@ -39,12 +45,39 @@ class ElasticsearchIndex:
         return cls(connect(settings), IndexNames(settings.prefix), settings.redacted_url)
 
     def upsert(self, listings: Iterable[Listing]) -> UpsertReport:
-        return writes.upsert_listings(self.client, self.names, listings)
+        """Write a batch without refreshing; the next read refreshes once (see `_visible`)."""
+        try:
+            report, wrote = writes.upsert_listings(self.client, self.names, listings)
+        except BaseException:
+            self._unrefreshed = True  # part of the batch may have been written
+            raise
+        self._unrefreshed = self._unrefreshed or wrote
+        return report
+
+    def restore(self, items: Iterable[tuple[Listing, Sequence[Listing]]]) -> int:
+        """Store listings with their earlier versions exactly as given (see the protocol)."""
+        self._unrefreshed = True
+        return writes.restore_listings(self.client, self.names, items)
+
+    def refresh(self) -> None:
+        """Make every upsert so far visible to searches (reads call this when needed)."""
+        self._unrefreshed = False
+        try:
+            writes.refresh_listings(self.client, self.names)
+        except BaseException:
+            self._unrefreshed = True
+            raise
+
+    def _visible(self) -> None:
+        if self._unrefreshed:
+            self.refresh()
 
     def get(self, listing_id: str) -> Listing | None:
+        self._visible()
         return writes.fetch_listings(self.client, self.names.listings, [listing_id]).get(listing_id)
 
     def history(self, listing_id: str) -> list[Listing]:
+        self._visible()
         return writes.listing_history(self.client, self.names, listing_id)
 
     def search(
@@ -59,6 +92,7 @@ class ElasticsearchIndex:
         now: datetime | None = None,
     ) -> SearchResult:
         """Listings matching a Lucene query; `now` anchors date math (default: the clock)."""
+        self._visible()
         return searching.search_listings(
             self.client,
             self.names.listings,
@@ -71,16 +105,41 @@ class ElasticsearchIndex:
         )
 
     def count(self, query: str = "*", *, now: datetime | None = None) -> int:
+        self._visible()
         return searching.count_listings(self.client, self.names.listings, self._compile(query, now))
+
+    def histogram(
+        self,
+        query: str = "*",
+        field: str = "first_seen",
+        interval: str = "day",
+        *,
+        now: datetime | None = None,
+    ) -> list[Bucket]:
+        """(first day of bucket, count) of the matching listings per `interval` of `field`."""
+        compiled = self._compile(query, now)
+        self._visible()
+        return listing_histogram(self.client, self.names.listings, compiled, field, interval)
 
     def scan_listings(
         self, query: str = "*", *, sort: SortOrder = "newest", now: datetime | None = None
     ) -> Iterator[Listing]:
         """Every listing matching a query, in `sort` order (search_after in a point-in-time)."""
         compiled = self._compile(query, now)
+        self._visible()
         return searching.scan_listings(self.client, self.names.listings, compiled, sort)
 
+    def earlier_versions(self, listing_ids: Iterable[str]) -> dict[str, list[Listing]]:
+        """The archived versions of each listing, oldest first (without the current one)."""
+        self._visible()
+        return bulk_reads.earlier_versions(self.client, self.names, listing_ids)
+
+    def scan_vendors(self) -> Iterator[VendorProfile]:
+        """Every stored vendor profile."""
+        return bulk_reads.vendor_profiles(self.client, self.names)
+
     def delete(self, listing_ids: Iterable[str]) -> int:
+        self._visible()  # finds history versions by search
         return writes.delete_listings(self.client, self.names, listing_ids)
 
     def upsert_vendors(self, profiles: Iterable[VendorProfile]) -> int:
@@ -93,6 +152,7 @@ class ElasticsearchIndex:
     def migrate(self, new_version: int) -> dict[str, int]:
         """Rebuild the listings and history indices as version `new_version` (documents copied
         by scan + bulk, aliases swapped atomically, old indices deleted); copies by alias."""
+        self._visible()
         copied: dict[str, int] = {}
         for alias in (self.names.listings, self.names.history):
             _, copied[alias] = indices.migrate_alias(self.client, self.names, alias, new_version)
@@ -103,7 +163,13 @@ class ElasticsearchIndex:
         indices.delete_indices(self.client, self.names)
 
     def close(self) -> None:
-        self.client.close()
+        """Refresh writes not yet visible (so other clients see them at once), then close."""
+        try:
+            self._visible()
+        except (ApiError, TransportError) as error:  # the writes stand; ES refreshes within 1 s
+            logger.warning("could not refresh %s on close: %s", self, error)
+        finally:
+            self.client.close()
 
     def __enter__(self) -> ElasticsearchIndex:
         return self

@@ -5,14 +5,14 @@ client: it reads the stored versions of a batch with `mget`, merges each incomin
 order, archives replaced versions in the history index first and then writes the listings
 with `streaming_bulk` (429s retried with backoff). A listing whose archive was refused is not
 written, so a replay of the batch archives it again. Documents Elasticsearch refuses raise
-`BulkWriteError` naming their ids; writes are refreshed before returning, so the next search
-sees them.
+`BulkWriteError` naming their ids. Writes are not refreshed here: `ElasticsearchIndex`
+refreshes once before its next read, so a crawl's many batches cost one refresh, not one each.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,10 +104,11 @@ def fetch_listings(client: Elasticsearch, alias: str, ids: Iterable[str]) -> dic
 
 def upsert_listings(
     client: Elasticsearch, names: IndexNames, listings: Iterable[Listing]
-) -> UpsertReport:
+) -> tuple[UpsertReport, bool]:
+    """Merge and write a batch (unrefreshed); the report and whether anything was written."""
     batch = list(listings)
     if not batch:
-        return UpsertReport()
+        return UpsertReport(), False
     plan = plan_upsert(batch, fetch_listings(client, names.listings, (li.id for li in batch)))
     archive_failed, reasons = bulk_write(
         client, (_archive_action(names.history, listing) for listing in plan.archives)
@@ -119,12 +120,36 @@ def upsert_listings(
         if listing_id not in refused_ids
     )
     write_failed, write_reasons = bulk_write(client, actions)
-    if plan.writes or plan.archives:
-        client.indices.refresh(index=f"{names.listings},{names.history}")
     failed = sorted(refused_ids | set(write_failed))
     if failed:
         raise BulkWriteError("listings", failed, reasons + write_reasons)
-    return report_of(plan)
+    return report_of(plan), bool(plan.writes or plan.archives)
+
+
+def restore_listings(
+    client: Elasticsearch, names: IndexNames, items: Iterable[tuple[Listing, Sequence[Listing]]]
+) -> int:
+    """Write listings and their earlier versions exactly as given (no merge, unrefreshed);
+    the number of listings written."""
+    written = 0
+
+    def actions() -> Iterator[Action]:
+        nonlocal written
+        for listing, versions in items:
+            for version in versions:
+                yield _archive_action(names.history, version)
+            yield _index_action(names.listings, listing.id, listing_document(listing))
+            written += 1
+
+    failed, reasons = bulk_write(client, actions())
+    if failed:
+        raise BulkWriteError("restored listings", failed, reasons)
+    return written
+
+
+def refresh_listings(client: Elasticsearch, names: IndexNames) -> None:
+    """Make every write to the listings and history indices visible to searches."""
+    client.indices.refresh(index=f"{names.listings},{names.history}")
 
 
 def bulk_write(client: Elasticsearch, actions: Iterable[Action]) -> tuple[list[str], list[str]]:

@@ -26,7 +26,7 @@ from index.sqlite.where import CompiledQuery
 FACET_SIZE = 20
 SNIPPET_TOKENS = 32
 _PRICE = f"listings.{field_column('price.amount_usd')}"
-_ORDER_BY: dict[SortOrder, str] = {
+ORDER_BY: dict[SortOrder, str] = {
     "relevance": "listings.last_seen DESC, listings.id",
     "newest": "listings.first_seen DESC, listings.id",
     "oldest": "listings.first_seen ASC, listings.id",
@@ -57,8 +57,8 @@ def search_listings(
 ) -> SearchResult:
     if limit < 0 or offset < 0:
         raise ValueError("limit and offset must not be negative")
-    if sort not in _ORDER_BY:
-        raise ValueError(f"unknown sort order {sort!r}; use one of {', '.join(_ORDER_BY)}")
+    if sort not in ORDER_BY:
+        raise ValueError(f"unknown sort order {sort!r}; use one of {', '.join(ORDER_BY)}")
     facet_fields = [_facet_field(name) for name in facets]
     rows = _hit_rows(connection, query, limit, offset, sort) if limit else []
     marked = _highlights(connection, query.rank_match, [r[0] for r in rows]) if highlight else {}
@@ -86,14 +86,14 @@ def _hit_rows(
             f"LEFT JOIN (SELECT rowid AS seq, {_BM25} AS score FROM listings_fts "
             "WHERE listings_fts MATCH ?) AS ranked ON ranked.seq = listings.seq "
             f"WHERE {query.where.sql} "
-            f"ORDER BY ranked.score IS NULL, ranked.score, {_ORDER_BY['relevance']} "
+            f"ORDER BY ranked.score IS NULL, ranked.score, {ORDER_BY['relevance']} "
             "LIMIT ? OFFSET ?"
         )
         params.insert(0, query.rank_match)
     else:
         sql = (
             "SELECT listings.seq, listings.document, 0.0 FROM listings "
-            f"WHERE {query.where.sql} ORDER BY {_ORDER_BY[sort]} LIMIT ? OFFSET ?"
+            f"WHERE {query.where.sql} ORDER BY {ORDER_BY[sort]} LIMIT ? OFFSET ?"
         )
     return [
         (int(seq), str(doc), float(score)) for seq, doc, score in connection.execute(sql, params)

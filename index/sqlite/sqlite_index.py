@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -11,8 +11,10 @@ from types import TracebackType
 from crawlers.listing import Listing
 from crawlers.vendor_profile import VendorProfile
 from index.backend import SearchResult, SortOrder, UpsertReport
+from index.histogram import Bucket
 from index.query import build_query
-from index.sqlite import store
+from index.sqlite import bulk_reads, store
+from index.sqlite.histogram import listing_histogram
 from index.sqlite.schema import connect
 from index.sqlite.search import count_listings, search_listings
 from index.sqlite.where import CompiledQuery, compile_query
@@ -32,6 +34,11 @@ class SqliteIndex:
     def upsert(self, listings: Iterable[Listing]) -> UpsertReport:
         with self._lock:
             return store.upsert_listings(self._connection, listings)
+
+    def restore(self, items: Iterable[tuple[Listing, Sequence[Listing]]]) -> int:
+        """Store listings with their earlier versions exactly as given (see the protocol)."""
+        with self._lock:
+            return store.restore_listings(self._connection, items)
 
     def get(self, listing_id: str) -> Listing | None:
         with self._lock:
@@ -69,6 +76,49 @@ class SqliteIndex:
         compiled = self._compile(query, now)
         with self._lock:
             return count_listings(self._connection, compiled)
+
+    def histogram(
+        self,
+        query: str = "*",
+        field: str = "first_seen",
+        interval: str = "day",
+        *,
+        now: datetime | None = None,
+    ) -> list[Bucket]:
+        """(first day of bucket, count) of the matching listings per `interval` of `field`."""
+        compiled = self._compile(query, now)
+        with self._lock:
+            return listing_histogram(self._connection, compiled, field, interval)
+
+    def scan_listings(
+        self, query: str = "*", *, sort: SortOrder = "newest", now: datetime | None = None
+    ) -> Iterator[Listing]:
+        """Every listing matching a query, in `sort` order, read a page at a time."""
+        compiled = self._compile(query, now)
+        with self._lock:
+            ids = bulk_reads.matching_ids(self._connection, compiled, sort)
+        return self._listings_in_pages(ids)
+
+    def _listings_in_pages(self, ids: list[str]) -> Iterator[Listing]:
+        for first in range(0, len(ids), bulk_reads.PAGE):
+            with self._lock:
+                page = bulk_reads.listings_by_id(
+                    self._connection, ids[first : first + bulk_reads.PAGE]
+                )
+            yield from page
+
+    def earlier_versions(self, listing_ids: Iterable[str]) -> dict[str, list[Listing]]:
+        """The archived versions of each listing, oldest first (without the current one)."""
+        with self._lock:
+            return bulk_reads.earlier_versions(self._connection, listing_ids)
+
+    def scan_vendors(self) -> Iterator[VendorProfile]:
+        """Every stored vendor profile."""
+        after: tuple[str, str] | None = ("", "")
+        while after is not None:
+            with self._lock:
+                page, after = bulk_reads.vendor_page(self._connection, after)
+            yield from page
 
     def delete(self, listing_ids: Iterable[str]) -> int:
         with self._lock:

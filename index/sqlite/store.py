@@ -6,7 +6,7 @@ Every function takes an open connection; `transaction` wraps a batch so it is al
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 from crawlers.listing import Listing
@@ -115,6 +115,24 @@ def _write(
 def _delete_derived_rows(connection: sqlite3.Connection, seq: int) -> None:
     connection.execute("DELETE FROM listing_keywords WHERE seq = ?", (seq,))
     connection.execute("DELETE FROM listings_fts WHERE rowid = ?", (seq,))
+
+
+def restore_listings(
+    connection: sqlite3.Connection, items: Iterable[tuple[Listing, Sequence[Listing]]]
+) -> int:
+    """Store listings and their earlier versions exactly as given (no merge), in one
+    transaction; the number of listings written."""
+    written = 0
+    with transaction(connection):
+        for listing, versions in items:
+            for version in versions:
+                _archive(connection, version)
+            row = connection.execute(
+                "SELECT seq FROM listings WHERE id = ?", (listing.id,)
+            ).fetchone()
+            _write(connection, listing, listing.model_dump_json(), row[0] if row else None)
+            written += 1
+    return written
 
 
 def get_listing(connection: sqlite3.Connection, listing_id: str) -> Listing | None:
