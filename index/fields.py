@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Literal
 
 from crawlers.listing import Listing
+from index.errors import FacetFieldError
 
 FieldKind = Literal["text", "keyword", "keyword_list", "number", "date", "bool"]
 FieldValue = str | float | bool | datetime | tuple[str, ...] | None
@@ -198,3 +199,16 @@ def keyword_list_values(listing: Listing) -> Iterator[tuple[str, str]]:
             for value in values:
                 yield field.name, value
     yield from labelled_entity_values(listing)
+
+
+def facet_field(name: str) -> IndexField:
+    """The field a facet counts, or FacetFieldError when it cannot be counted."""
+    field = lookup_field(name)
+    if field is None:
+        raise FacetFieldError(f"unknown facet field {name!r}")
+    if not field.facetable:
+        raise FacetFieldError(
+            f"cannot count values of the {field.kind} field {name!r}; "
+            "facets need a keyword, keyword-list or bool field"
+        )
+    return field

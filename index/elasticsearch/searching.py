@@ -20,8 +20,7 @@ from index.backend import FacetBucket, SearchHit, SearchResult, SortOrder
 from index.elasticsearch.documents import LISTING_KEY, SORT_ID, es_field, listing_from_source
 from index.elasticsearch.highlight import highlight_listing
 from index.elasticsearch.query_dsl import CompiledSearch
-from index.errors import FacetFieldError
-from index.fields import IndexField, lookup_field
+from index.fields import IndexField, facet_field
 
 FACET_SIZE = 20
 MAX_RESULT_WINDOW = 10_000  # Elasticsearch's default index.max_result_window
@@ -149,18 +148,6 @@ def scan_listings(
 ) -> Iterator[Listing]:
     for raw in scan_hits(client, alias, compiled, sort):
         yield listing_from_source(raw["_source"])
-
-
-def facet_field(name: str) -> IndexField:
-    field = lookup_field(name)
-    if field is None:
-        raise FacetFieldError(f"unknown facet field {name!r}")
-    if not field.facetable:
-        raise FacetFieldError(
-            f"cannot count values of the {field.kind} field {name!r}; "
-            "facets need a keyword, keyword-list or bool field"
-        )
-    return field
 
 
 def _facet_aggregation(field: IndexField) -> dict[str, Any]:

@@ -17,8 +17,7 @@ from collections.abc import Sequence
 
 from crawlers.listing import Listing
 from index.backend import FacetBucket, SearchHit, SearchResult, SortOrder
-from index.errors import FacetFieldError
-from index.fields import FREE_TEXT_FIELDS, IndexField, lookup_field
+from index.fields import FREE_TEXT_FIELDS, IndexField, facet_field
 from index.sqlite.columns import HIGHLIGHT_END, HIGHLIGHT_START, SqlValue, field_column
 from index.sqlite.schema import FTS_COLUMN_WEIGHTS
 from index.sqlite.where import CompiledQuery
@@ -59,7 +58,7 @@ def search_listings(
         raise ValueError("limit and offset must not be negative")
     if sort not in ORDER_BY:
         raise ValueError(f"unknown sort order {sort!r}; use one of {', '.join(ORDER_BY)}")
-    facet_fields = [_facet_field(name) for name in facets]
+    facet_fields = [facet_field(name) for name in facets]
     rows = _hit_rows(connection, query, limit, offset, sort) if limit else []
     marked = _highlights(connection, query.rank_match, [r[0] for r in rows]) if highlight else {}
     hits = [
@@ -129,18 +128,6 @@ def _highlights(
 def _as_html(fragment: str) -> str:
     escaped = html.escape(fragment, quote=False)
     return escaped.replace(HIGHLIGHT_START, "<mark>").replace(HIGHLIGHT_END, "</mark>")
-
-
-def _facet_field(name: str) -> IndexField:
-    field = lookup_field(name)
-    if field is None:
-        raise FacetFieldError(f"unknown facet field {name!r}")
-    if not field.facetable:
-        raise FacetFieldError(
-            f"cannot count values of the {field.kind} field {name!r}; "
-            "facets need a keyword, keyword-list or bool field"
-        )
-    return field
 
 
 def _facet_counts(
