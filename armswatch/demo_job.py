@@ -7,7 +7,6 @@ from pathlib import Path
 
 from rich.console import Console
 
-from armswatch.crawl import crawl_sources
 from armswatch.settings import AppSettings
 from crawlers.source_loader import load_source
 from index.selection import open_index
@@ -35,6 +34,7 @@ class DemoSummary:
 
 
 def run_demo(app: AppSettings, *, day: int = 1, console: Console | None = None) -> DemoSummary:
+    from armswatch.crawl import crawl_sources  # Scrapy and Twisted: only when crawling
     from armswatch.demo.server import DemoSites
 
     sources = [load_source(SOURCES_DIR / f"{name}.yaml") for name in DEMO_SOURCES]

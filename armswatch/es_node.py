@@ -22,6 +22,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = ROOT / "index" / "es_node"
@@ -111,10 +112,9 @@ def log_file(data_dir: Path) -> Path:
     return es_dir(data_dir) / "node.log"
 
 
-def _get_json(url: str, timeout: float) -> dict[str, object]:
+def _get_json(url: str, timeout: float) -> Any:
     with urllib.request.urlopen(url, timeout=timeout) as resp:
-        data: dict[str, object] = json.loads(resp.read())
-        return data
+        return json.loads(resp.read())
 
 
 def running(port: int = DEFAULT_PORT) -> bool:
@@ -281,8 +281,7 @@ def _still_listed(index: int, port: int) -> bool:
             continue
         url = f"http://127.0.0.1:{other}/_cat/nodes?h=name&format=json"
         try:
-            with urllib.request.urlopen(url, timeout=2.0) as resp:
-                rows = json.loads(resp.read())
+            rows = _get_json(url, timeout=2.0)
         except (OSError, ValueError):
             continue
         return any(row.get("name") == f"node-{index}" for row in rows)

@@ -11,7 +11,7 @@ Three labels, all kept out of a listing's entities and read only by the classifi
 
 from __future__ import annotations
 
-from extractors.vocabulary import VocabPhrase, Vocabularies
+from extractors.vocabulary import VocabPhrase, Vocabularies, terms_for_language
 
 CONFOUNDER_LABEL = "CONFOUNDER"
 CONTEXT_LABEL = "CONTEXT"
@@ -23,17 +23,15 @@ def context_phrases(vocabularies: Vocabularies, language: str) -> list[VocabPhra
     confounders = vocabularies.confounders
     phrases: list[VocabPhrase] = []
     for kind, terms in confounders.contexts.items():
-        words = [*terms.get(language, ()), *(terms.get("en", ()) if language != "en" else ())]  # type: ignore[call-overload]
         phrases += [
             VocabPhrase(text=word, label=CONTEXT_LABEL, normalized=kind, source=f"contexts.{kind}")
-            for word in words
+            for word in terms_for_language(terms, language)
             if len(word) > 1
         ]
     for kind, terms in vocabularies.cues.cues.items():
-        words = [*terms.get(language, ()), *(terms.get("en", ()) if language != "en" else ())]  # type: ignore[call-overload]
         phrases += [
             VocabPhrase(text=word, label=CUE_LABEL, normalized=kind, source=f"cues.{kind}")
-            for word in words
+            for word in terms_for_language(terms, language)
         ]
     for number, phrase in enumerate(confounders.phrases):
         if phrase.requires_context is None and (

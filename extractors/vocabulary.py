@@ -319,13 +319,12 @@ class Vocabularies:
         return {
             word: component.id
             for component in self.components.components
-            for word in _for_language(component.after_gun, language)
+            for word in terms_for_language(component.after_gun, language)
         }
 
     def quantity_units(self, language: str) -> tuple[str, ...]:
         """Unit words that count ammunition after a number ("50 rds"), plus the English ones."""
-        units = self.terms.quantity_units
-        return tuple(dict.fromkeys([*units.get(language, ()), *units.get("en", ())]))  # type: ignore[call-overload]
+        return tuple(dict.fromkeys(terms_for_language(self.terms.quantity_units, language)))
 
     # ---------------------------------------------------------------- phrase generation
     def _all_phrases(self, lang: str) -> Iterator[VocabPhrase]:
@@ -343,11 +342,11 @@ class Vocabularies:
             yield from _each([cal.name, *cal.aliases], "CALIBRE", cal.name, src)
         for i, comp in enumerate(self.components.components):
             src = f"components.yaml:components[{i}]"
-            yield from _each(_for_language(comp.terms, lang), "COMPONENT", comp.id, src)
+            yield from _each(terms_for_language(comp.terms, lang), "COMPONENT", comp.id, src)
         for label, entries in self.terms.labels.items():
             for i, entry in enumerate(entries):
                 src = f"terms.yaml:labels.{label}[{i}]"
-                words = _for_language(entry.terms, lang)
+                words = terms_for_language(entry.terms, lang)
                 yield from _each(words, label, entry.normalized, src)
         for i, slang in enumerate(self.slang.entries):
             if lang in slang.languages or "en" in slang.languages:
@@ -426,7 +425,8 @@ def _each(texts: Iterable[str], label: str, normalized: str, source: str) -> Ite
         yield VocabPhrase(text=text, label=label, normalized=normalized, source=source)
 
 
-def _for_language(terms: dict[Any, tuple[str, ...]], language: str) -> list[str]:
+def terms_for_language(terms: dict[Any, tuple[str, ...]], language: str) -> list[str]:
+    """The terms of `language`, then (for other languages) the English ones."""
     own = list(terms.get(language, ()))
     return own if language == "en" else [*own, *terms.get("en", ())]
 

@@ -9,7 +9,6 @@ from rich.console import Console
 
 from armswatch.cli import exit_codes
 from armswatch.cli.run_table import print_runs
-from armswatch.crawl import crawl_sources
 from armswatch.settings import AppSettings
 from crawlers.errors import CrawlersError
 from crawlers.source import Source
@@ -23,6 +22,8 @@ def crawl(
     ] = False,
 ) -> None:
     """Crawl sources into the index; exit 1 if a crawl failed or had errors, 2 on a bad source."""
+    from armswatch.crawl import crawl_sources  # Scrapy and Twisted: only for this command
+
     app = AppSettings.from_env()
     try:
         selected = _select(sources or [], all_sources, app)

@@ -51,7 +51,7 @@ def _print_summary(summary: DemoSummary, console: Console) -> None:
         f"{summary.new} new, {summary.changed} changed, {summary.errors} errors"
     )
     for name in summary.failed:
-        console.print(f"[red]crawl of {name} failed[/red]: see `armswatch runs` and the log")
+        console.print(f"[red]crawl of {name} failed[/red]: see `armswatch stats` and the log")
     console.print("\n[bold]What an analyst searches first[/bold]")
     for (query, why), (total, titles) in zip(FIRST_SEARCHES, summary.searches, strict=True):
         console.print(

@@ -10,9 +10,9 @@ from typing import Annotated, Any, TextIO
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from armswatch.cli import exit_codes
+from armswatch.cli.progress import batch_progress
 from armswatch.settings import AppSettings
 from index.selection import open_index
 
@@ -79,8 +79,7 @@ def reannotate(
     console = Console(stderr=True)
     try:
         total = index.count(query)
-        columns = (*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn())
-        with Progress(*columns, TimeRemainingColumn(), console=console) as progress:
+        with batch_progress(console) as progress:
             task = progress.add_task("reannotating", total=total)
             for offset in range(0, total, BATCH):
                 page = index.search(query, limit=BATCH, offset=offset, sort="oldest",

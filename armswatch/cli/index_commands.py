@@ -10,9 +10,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from armswatch.cli import exit_codes
+from armswatch.cli.progress import batch_progress
 from armswatch.settings import AppSettings
 from index.backend import IndexBackend
 from index.copying import copy_index
@@ -92,8 +92,7 @@ def _copy(source: IndexBackend, target: IndexBackend, query: str) -> None:
     console = Console(stderr=True)
     try:
         total = source.count(query)
-        columns = (*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn())
-        with Progress(*columns, TimeRemainingColumn(), console=console) as progress:
+        with batch_progress(console) as progress:
             task = progress.add_task("copying", total=total)
             report = copy_index(source, target, query, lambda n: progress.advance(task, n))
         held = target.count()

@@ -64,25 +64,6 @@ def literal_prefix(alternative: str) -> str:
     return prefix.lower()
 
 
-def trie_regex(words: Iterable[str]) -> str:
-    """A prefix-factored regex matching any of the words (longest first at one position)."""
-    trie: dict[str, dict] = {}
-    for word in words:
-        node = trie
-        for char in word:
-            node = node.setdefault(char, {})
-        node[""] = {}
-    return _trie_node(trie)
-
-
-def _trie_node(node: dict[str, dict]) -> str:
-    branches = [re.escape(char) + _trie_node(child) for char, child in sorted(node.items()) if char]
-    if not branches:
-        return ""
-    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-    return f"(?:{body})?" if "" in node else body
-
-
 def lowered(text: str) -> str:
     """`text` lowercased with its length (and so every offset) unchanged."""
     return text.replace("\u0130", "I").lower()
@@ -102,13 +83,7 @@ def prefilter_text(text: str) -> str | None:
     """
     if _FOLDS_ODDLY.search(text):
         return None
-    return lowered(text)
-
-
-def may_match(text: str, cues: re.Pattern[str]) -> bool:
-    """False only when `cues` (a pattern over the lowercased text) rules every match out."""
-    lower = prefilter_text(text)
-    return lower is None or cues.search(lower) is not None
+    return _lowered(text)
 
 
 GateCheck = Callable[[str, int, int], bool]

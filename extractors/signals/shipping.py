@@ -77,7 +77,8 @@ SKIP_WORDS = {
     "или", "of", "all", "alle", "toda", "toute", "всей", "всю",
 }  # fmt: skip
 CONJUNCTIONS = {"and", "und", "y", "et", "и", "e", "en", "or", "oder", "ou", "или", "o"}
-EXTRA_FORMS = {"niederlanden": "NL", "vereinigten staaten": "US", "schweiz": "CH", "рф": "RU"}
+# inflected forms that `to_country_codes` does not know ("Schweiz", "РФ" it does)
+EXTRA_FORMS = {"niederlanden": "NL", "vereinigten staaten": "US"}
 _RU_ENDINGS = (("ии", "ия"), ("ию", "ия"), ("ой", "а"), ("ы", "а"), ("у", "а"), ("и", "а"),
                ("и", "ь"), ("а", ""), ("ов", "ы"), ("е", "а"), ("ю", "я"))  # fmt: skip
 _MAX_WORDS_PER_NAME = 4

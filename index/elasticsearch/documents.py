@@ -33,8 +33,6 @@ LISTING_KEY = "listing"
 FOLDED_PREFIX = "folded."
 ENTITY_OBJECT = "entity_by_label"
 SORT_ID = "sort_id"  # the listing id as given (the `id` field is lowercased), for tie-breaks
-# what a listing shows as raw text under its own name (title, description)
-RAW_TEXT_FIELDS = tuple(name for name, field in FIELDS.items() if field.kind == "text")
 
 TokenSpan = tuple[int, int, str]  # start offset, end offset, folded token
 

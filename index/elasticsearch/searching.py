@@ -11,6 +11,7 @@ point-in-time, as `scan_hits` does.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from itertools import islice
 from typing import Any
 
 from elasticsearch import Elasticsearch
@@ -69,18 +70,16 @@ def search_listings(
         source_includes=[LISTING_KEY],
         aggregations=aggregations or None,
     )
-    raw_hits = response["hits"]["hits"] if shallow else _deep_page(client, alias, compiled, sort)
-    if not shallow:
-        raw_hits = _slice(raw_hits, offset, limit)
+    if shallow:
+        raw_hits = response["hits"]["hits"]
+    else:
+        raw_hits = list(islice(scan_hits(client, alias, compiled, sort), offset, offset + limit))
     hits = [_hit(raw, compiled, highlight) for raw in raw_hits]
     buckets = response.get("aggregations", {})
     return SearchResult(
         total=int(response["hits"]["total"]["value"]),
         hits=hits,
-        facets={
-            name: _buckets(buckets[f"facet_{number}"], field)
-            for number, (name, field) in enumerate(zip(facets, facet_fields, strict=True))
-        },
+        facets={name: _buckets(buckets[f"facet_{number}"]) for number, name in enumerate(facets)},
     )
 
 
@@ -97,22 +96,6 @@ def _hit(raw: dict[str, Any], compiled: CompiledSearch, highlight: bool) -> Sear
     listing = listing_from_source(raw["_source"])
     marked = highlight_listing(listing, compiled.positive_text) if highlight else {}
     return SearchHit(listing, float(raw.get("_score") or 0.0), marked)
-
-
-def _deep_page(
-    client: Elasticsearch, alias: str, compiled: CompiledSearch, sort: SortOrder
-) -> Iterator[dict[str, Any]]:
-    return scan_hits(client, alias, compiled, sort)
-
-
-def _slice(hits: Iterator[dict[str, Any]], offset: int, limit: int) -> list[dict[str, Any]]:
-    page: list[dict[str, Any]] = []
-    for position, raw in enumerate(hits):
-        if position >= offset + limit:
-            break
-        if position >= offset:
-            page.append(raw)
-    return page
 
 
 def scan_hits(
@@ -160,7 +143,7 @@ def _facet_aggregation(field: IndexField) -> dict[str, Any]:
     }
 
 
-def _buckets(aggregation: dict[str, Any], field: IndexField) -> list[FacetBucket]:
+def _buckets(aggregation: dict[str, Any]) -> list[FacetBucket]:
     return [
         FacetBucket(str(bucket.get("key_as_string", bucket["key"])), int(bucket["doc_count"]))
         for bucket in aggregation["buckets"]

@@ -27,7 +27,12 @@ from index.elasticsearch.mapping import IndexNames
 from index.errors import IndexStageError
 from index.fields import normalize_keyword
 from index.sqlite.columns import format_timestamp
-from index.sqlite.versioning import UpsertOutcome, merge_listing
+from index.sqlite.versioning import (
+    UpsertOutcome,
+    merge_listing,
+    stronger_outcome,
+    upsert_report,
+)
 
 MGET_CHUNK = 1000
 BULK_CHUNK = 500
@@ -65,28 +70,13 @@ def plan_upsert(incoming: Iterable[Listing], stored: dict[str, Listing]) -> Upse
         if merged.archived is not None:
             plan.archives.append(merged.archived)
         current[listing.id] = merged.listing
-        plan.outcomes[listing.id] = _stronger(plan.outcomes.get(listing.id), merged.outcome)
+        plan.outcomes[listing.id] = stronger_outcome(plan.outcomes.get(listing.id), merged.outcome)
     for listing_id in plan.outcomes:
         before = stored.get(listing_id)
         after = current[listing_id]
         if before is None or before.model_dump_json() != after.model_dump_json():
             plan.writes[listing_id] = after
     return plan
-
-
-def _stronger(previous: UpsertOutcome | None, outcome: UpsertOutcome) -> UpsertOutcome:
-    for strongest in ("new", "changed"):
-        if strongest in (previous, outcome):
-            return strongest
-    return "unchanged"
-
-
-def report_of(plan: UpsertPlan) -> UpsertReport:
-    return UpsertReport(
-        new=tuple(i for i, o in plan.outcomes.items() if o == "new"),
-        changed=tuple(i for i, o in plan.outcomes.items() if o == "changed"),
-        unchanged=tuple(i for i, o in plan.outcomes.items() if o == "unchanged"),
-    )
 
 
 def fetch_listings(client: Elasticsearch, alias: str, ids: Iterable[str]) -> dict[str, Listing]:
@@ -123,7 +113,7 @@ def upsert_listings(
     failed = sorted(refused_ids | set(write_failed))
     if failed:
         raise BulkWriteError("listings", failed, reasons + write_reasons)
-    return report_of(plan), bool(plan.writes or plan.archives)
+    return upsert_report(plan.outcomes), bool(plan.writes or plan.archives)
 
 
 def restore_listings(
@@ -222,7 +212,7 @@ def delete_listings(client: Elasticsearch, names: IndexNames, listing_ids: Itera
         for doc_id in _history_doc_ids(client, names, wanted)
     ]
     failed, reasons = bulk_write(client, actions)
-    client.indices.refresh(index=f"{names.listings},{names.history}")
+    refresh_listings(client, names)
     if failed:
         raise BulkWriteError("deletions", failed, reasons)
     return len(existing)

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from crawlers.listing import Listing
 from crawlers.vendor_profile import VendorProfile
 from index.backend import SortOrder
-from index.sqlite.search import ORDER_BY
+from index.sqlite.search import ORDER_BY, check_sort
 from index.sqlite.where import CompiledQuery
 
 PAGE = 500
@@ -22,8 +22,7 @@ def matching_ids(
     connection: sqlite3.Connection, query: CompiledQuery, sort: SortOrder
 ) -> list[str]:
     """The ids of every matching listing in `sort` order (relevance reads as newest last_seen)."""
-    if sort not in ORDER_BY:
-        raise ValueError(f"unknown sort order {sort!r}; use one of {', '.join(ORDER_BY)}")
+    check_sort(sort)
     sql = f"SELECT listings.id FROM listings WHERE {query.where.sql} ORDER BY {ORDER_BY[sort]}"
     return [row[0] for row in connection.execute(sql, query.where.params)]
 

@@ -44,6 +44,11 @@ def count_listings(connection: sqlite3.Connection, query: CompiledQuery) -> int:
     return int(total)
 
 
+def check_sort(sort: str) -> None:
+    if sort not in ORDER_BY:
+        raise ValueError(f"unknown sort order {sort!r}; use one of {', '.join(ORDER_BY)}")
+
+
 def search_listings(
     connection: sqlite3.Connection,
     query: CompiledQuery,
@@ -56,8 +61,7 @@ def search_listings(
 ) -> SearchResult:
     if limit < 0 or offset < 0:
         raise ValueError("limit and offset must not be negative")
-    if sort not in ORDER_BY:
-        raise ValueError(f"unknown sort order {sort!r}; use one of {', '.join(ORDER_BY)}")
+    check_sort(sort)
     facet_fields = [facet_field(name) for name in facets]
     rows = _hit_rows(connection, query, limit, offset, sort) if limit else []
     marked = _highlights(connection, query.rank_match, [r[0] for r in rows]) if highlight else {}

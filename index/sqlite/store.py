@@ -20,7 +20,12 @@ from index.sqlite.columns import (
     format_timestamp,
     free_text_values,
 )
-from index.sqlite.versioning import UpsertOutcome, merge_listing
+from index.sqlite.versioning import (
+    UpsertOutcome,
+    merge_listing,
+    stronger_outcome,
+    upsert_report,
+)
 
 _COLUMNS = ["id", "document", *(field_column(field.name) for field in COLUMN_FIELDS)]
 _INSERT_LISTING = (
@@ -50,21 +55,8 @@ def upsert_listings(connection: sqlite3.Connection, listings: Iterable[Listing])
     with transaction(connection):
         for listing in listings:
             outcome = _upsert_one(connection, listing)
-            outcomes[listing.id] = _stronger(outcomes.get(listing.id), outcome)
-    return UpsertReport(
-        new=tuple(i for i, o in outcomes.items() if o == "new"),
-        changed=tuple(i for i, o in outcomes.items() if o == "changed"),
-        unchanged=tuple(i for i, o in outcomes.items() if o == "unchanged"),
-    )
-
-
-def _stronger(previous: UpsertOutcome | None, outcome: UpsertOutcome) -> UpsertOutcome:
-    """Within one batch an id reports its strongest outcome: new, then changed."""
-    if "new" in (previous, outcome):
-        return "new"
-    if "changed" in (previous, outcome):
-        return "changed"
-    return "unchanged"
+            outcomes[listing.id] = stronger_outcome(outcomes.get(listing.id), outcome)
+    return upsert_report(outcomes)
 
 
 def _upsert_one(connection: sqlite3.Connection, listing: Listing) -> UpsertOutcome:

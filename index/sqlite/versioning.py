@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from crawlers.listing import Listing
+from index.backend import UpsertReport
 
 UpsertOutcome = Literal["new", "changed", "unchanged"]
 
@@ -55,6 +56,24 @@ def merge_listing(stored: Listing | None, incoming: Listing) -> MergedListing:
     if changed:
         return MergedListing(merged, "changed", archived=stored)
     return MergedListing(merged, "unchanged")
+
+
+def stronger_outcome(previous: UpsertOutcome | None, outcome: UpsertOutcome) -> UpsertOutcome:
+    """Within one batch an id reports its strongest outcome: new, then changed."""
+    if "new" in (previous, outcome):
+        return "new"
+    if "changed" in (previous, outcome):
+        return "changed"
+    return "unchanged"
+
+
+def upsert_report(outcomes: dict[str, UpsertOutcome]) -> UpsertReport:
+    """The report of a batch from each id's (strongest) outcome."""
+    return UpsertReport(
+        new=tuple(i for i, o in outcomes.items() if o == "new"),
+        changed=tuple(i for i, o in outcomes.items() if o == "changed"),
+        unchanged=tuple(i for i, o in outcomes.items() if o == "unchanged"),
+    )
 
 
 def content_changed(old: Listing, new: Listing) -> bool:

@@ -17,9 +17,7 @@ from armswatch.demo.sites.page import (
     SiteApp,
     esc,
     href,
-    page_count,
-    page_number,
-    page_slice,
+    paginate,
 )
 from armswatch.demo.taxonomy import CLASSIFIEDS_TREE, all_categories
 
@@ -83,13 +81,13 @@ class ClassifiedsSite(SiteApp):
     def _search(self, match: re.Match[str], query: Query) -> Response:
         slug = query.get("cat", [None])[-1]
         offers = self._matching(slug)
-        page = page_number(query)
-        if offers is None or page is None:
+        if offers is None:
             return self.not_found()
-        pages = page_count(len(offers), PER_PAGE)
-        if page > pages:
+        paged = paginate(offers, query, PER_PAGE)
+        if paged is None:
             return self.not_found()
-        cards = "\n".join(_card(offer) for offer in page_slice(offers, page, PER_PAGE))
+        shown, page, pages = paged
+        cards = "\n".join(_card(offer) for offer in shown)
         base = "/search" + (f"?cat={slug}&" if slug else "?")
         main = (
             f'<div class="results-header"><span class="result-count">{len(offers)}</span> '

@@ -20,9 +20,7 @@ from armswatch.demo.sites.page import (
     SiteApp,
     esc,
     href,
-    page_count,
-    page_number,
-    page_slice,
+    paginate,
 )
 from armswatch.demo.taxonomy import FORUM_TREE, Category
 from armswatch.demo.texts import forum_replies
@@ -106,15 +104,14 @@ class ForumSite(SiteApp):
 
     def _board(self, match: re.Match[str], query: Query) -> Response:
         found = self.boards.get(match.group(1))
-        page = page_number(query)
-        if found is None or page is None:
+        if found is None:
             return self.not_found()
         parent, board = found
-        threads = self.threads[board.slug]
-        pages = page_count(len(threads), PER_PAGE)
-        if page > pages:
+        paged = paginate(self.threads[board.slug], query, PER_PAGE)
+        if paged is None:
             return self.not_found()
-        rows = "\n".join(self._thread_row(offer) for offer in page_slice(threads, page, PER_PAGE))
+        shown, page, pages = paged
+        rows = "\n".join(self._thread_row(offer) for offer in shown)
         main = (
             f'<div class="crumbs"><a href="/">Iron Board</a> » <span>{esc(parent.label)}</span>'
             f" » <span>{esc(board.label)}</span></div>\n<h1>{esc(board.label)}</h1>\n"

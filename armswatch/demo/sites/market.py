@@ -16,9 +16,7 @@ from armswatch.demo.sites.page import (
     SiteApp,
     esc,
     href,
-    page_count,
-    page_number,
-    page_slice,
+    paginate,
 )
 from armswatch.demo.taxonomy import MARKET_TREE, Category, all_categories
 from armswatch.demo.vendors import DemoVendor
@@ -95,14 +93,13 @@ class MarketSite(SiteApp):
 
     def _category(self, match: re.Match[str], query: Query) -> Response:
         category = self.categories.get(match.group(1))
-        page = page_number(query)
-        if category is None or page is None:
+        if category is None:
             return self.not_found()
-        offers = self.in_category[category.slug]
-        pages = page_count(len(offers), PER_PAGE)
-        if page > pages:
+        paged = paginate(self.in_category[category.slug], query, PER_PAGE)
+        if paged is None:
             return self.not_found()
-        rows = "\n".join(_row(offer) for offer in page_slice(offers, page, PER_PAGE))
+        shown, page, pages = paged
+        rows = "\n".join(_row(offer) for offer in shown)
         main = (
             f'<nav class="breadcrumb"><a href="/">Home</a> › {esc(category.label)}</nav>'
             f"<h1>{esc(category.label)}</h1>{_subcategories(category)}"

@@ -52,20 +52,17 @@ def not_found(site_name: str, *, lang: str = "en", css: str = "") -> Response:
     return html_page(f"Not found – {site_name}", body, lang=lang, css=css, status=404)
 
 
-def page_number(query: Query) -> int | None:
-    """The `page` query parameter (default 1), or None when it is not a positive integer."""
+def paginate(
+    items: Sequence[T], query: Query, per_page: int
+) -> tuple[Sequence[T], int, int] | None:
+    """The items on the page the `page` query parameter asks for (default 1), that page's number
+    and the page count; None when the parameter is not a positive integer or past the last page."""
     raw = query.get("page", ["1"])[-1]
-    if not raw.isdigit() or int(raw) < 1:
+    pages = max(1, -(-len(items) // per_page))
+    if not raw.isdigit() or not 1 <= int(raw) <= pages:
         return None
-    return int(raw)
-
-
-def page_count(total: int, per_page: int) -> int:
-    return max(1, -(-total // per_page))
-
-
-def page_slice(items: Sequence[T], page: int, per_page: int) -> Sequence[T]:
-    return items[(page - 1) * per_page : page * per_page]
+    page = int(raw)
+    return items[(page - 1) * per_page : page * per_page], page, pages
 
 
 def _png_chunk(tag: bytes, data: bytes) -> bytes:
