@@ -2,22 +2,24 @@
 
 `Annotator.annotate_records` takes plain mappings (`id`, `title`, `description`, `language`,
 any other Listing fields) and returns one `Annotations` per record, in order. Records are
-grouped by language and run through that language's pipeline with `nlp.pipe`, in batches.
+grouped by language; each field is tokenized by that language's pipeline in batches and its
+vocabulary ruler's matches are read as tuples (`VocabularyRuler.find`), without building Spans.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
+from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 
 from crawlers.listing import Annotations, Entity, Listing
 from extractors.classifier import Makes, classify, evidence_of
 from extractors.context_phrases import CUE_LABEL
 from extractors.language_id import listing_language
-from extractors.pipelines import pipeline
+from extractors.pipelines import RULER, VocabularyRuler, pipeline
 from extractors.signals import extract_signals
 from extractors.text_folding import QUOTES, fold_characters
 from extractors.vocabulary import Vocabularies, load_vocabularies
@@ -94,10 +96,13 @@ class Annotator:
             if (text := _field_text(records[i], name))
         ]
         nlp = pipeline(language)
-        folded = ((fold_characters(item.text), item) for item in items)
-        for doc, item in nlp.pipe(folded, as_tuples=True, batch_size=BATCH_SIZE):
+        ruler: VocabularyRuler = nlp.get_pipe(RULER)  # type: ignore[assignment]
+        folded = (fold_characters(item.text) for item in items)
+        tokenizer = cast(Tokenizer, nlp.tokenizer)
+        docs = tokenizer.pipe(folded, batch_size=BATCH_SIZE)
+        for doc, item in zip(docs, items, strict=True):
             signals = extract_signals(item.text, item.field) if item.field in FIELDS else []
-            yield item, _doc_entities(doc, item) + signals
+            yield item, _doc_entities(doc, item, ruler) + signals
 
     def _classify(self, record: Mapping[str, Any], found: dict[str, list[Entity]]) -> Annotations:
         title, description = (
@@ -118,21 +123,23 @@ def _field_text(record: Mapping[str, Any], name: str) -> str:
     return str(value).replace("/", " / ").replace(">", " > ") if name == CATEGORY else str(value)
 
 
-def _doc_entities(doc: Doc, item: _FieldText) -> list[Entity]:
-    entities = []
-    for span in (*doc.ents, *doc.spans.get("contexts", [])):
-        start, end = _without_quotes(item.text, span.start_char, span.end_char)
-        entities.append(  # constructed without validation: every value comes from a Span
-            Entity.model_construct(
-                label=span.label_,
-                text=item.text[start:end],
-                start=start,
-                end=end,
+def _doc_entities(doc: Doc, item: _FieldText, ruler: VocabularyRuler) -> list[Entity]:
+    entities, contexts = ruler.find(doc)
+    found = []
+    for start, end, label, normalized in (*entities, *contexts):
+        last = doc[end - 1]
+        start_char, end_char = _without_quotes(item.text, doc[start].idx, last.idx + len(last))
+        found.append(
+            Entity(
+                label=label,
+                text=item.text[start_char:end_char],
+                start=start_char,
+                end=end_char,
                 field=item.field,
-                normalized=span.kb_id_ or None,
+                normalized=normalized or None,
             )
         )
-    return entities
+    return found
 
 
 def _without_quotes(text: str, start: int, end: int) -> tuple[int, int]:

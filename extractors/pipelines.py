@@ -16,14 +16,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from functools import cache
+from typing import cast
 
 import spacy
-from spacy.attrs import NORM, ORTH
+from spacy.attrs import NORM
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
-from spacy.strings import hash_string  # type: ignore[attr-defined]
-from spacy.tokens import Doc, Span, Token
-from spacy.util import filter_spans
+from spacy.tokenizer import Tokenizer
+from spacy.tokens import Doc, Span
+from spacy.util import compile_prefix_regex, compile_suffix_regex
 
 from extractors.context_phrases import context_phrases
 from extractors.part_words import with_part_words
@@ -36,7 +37,7 @@ LABEL_PRIORITY = (
     "NON_LETHAL", "OTHER_WEAPON", "FIREARM_TYPE",
 )  # fmt: skip
 _KEY_SEPARATOR = "\x1f"
-_QUOTE_HASHES = frozenset(hash_string(mark) for mark in QUOTES)
+RULER = "armswatch_vocabulary"
 _LETTERS_THEN_DIGITS = re.compile(r"^([^\W\d_]+)(\d+)$")
 _UNITS = frozenset({"g", "mg", "kg", "gr", "ml", "mm", "cm", "x", "oz", "lb", "lbs", "mcg", "ug"})
 
@@ -50,37 +51,68 @@ def use_matching_norms(nlp: Language) -> None:
     nlp.vocab.lex_attr_getters[NORM] = token_norm  # type: ignore[attr-defined]
     for lexeme in nlp.vocab:
         lexeme.norm_ = token_norm(lexeme.orth_)
+    tokenizer = cast(Tokenizer, nlp.tokenizer)
+    tokenizer.rules = {  # the norms of special cases too ("'s")
+        orth: [_with_matching_norm(attrs) for attrs in tokens]
+        for orth, tokens in (tokenizer.rules or {}).items()
+    }
 
 
-def phrase_matcher(nlp: Language, phrases: Iterable[VocabPhrase]) -> PhraseMatcher:
-    """A PhraseMatcher on NORM whose match ids are 'LABEL\x1fnormalized'."""
+def _with_matching_norm(attrs: dict[int, str]) -> dict[int, str]:
+    return {**attrs, NORM: token_norm(attrs[NORM])} if NORM in attrs else attrs
+
+
+Match = tuple[int, int, str, str]  # token start, token end, label, normalized
+ENTITY, CONTEXT, PART_WORD = "entity", "context", "part_word"
+
+
+def keep_quotes_on_words(nlp: Language) -> None:
+    """Leave quote marks on the word they touch: '"Fuel filter" kit' is read as '"Fuel',
+    'filter"', 'kit', whose norms (`token_norm` strips quotes) match 'fuel filter kit'.
+
+    Only bare quote prefixes and suffixes go; the suffixes "'s" and "’s" stay.
+    """
+    quotes = set(QUOTES) | {"´", "‚"}
+    tokenizer = cast(Tokenizer, nlp.tokenizer)
+    prefixes = [p for p in nlp.Defaults.prefixes or () if not _is_quote(p, quotes)]
+    suffixes = [p for p in nlp.Defaults.suffixes or () if not _is_quote(p, quotes)]
+    tokenizer.prefix_search = compile_prefix_regex(prefixes).search
+    tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+
+
+def _is_quote(affix: str | re.Pattern[str], quotes: set[str]) -> bool:
+    return isinstance(affix, str) and affix.replace("\\", "") in quotes
+
+
+def phrase_matcher(
+    nlp: Language, groups: dict[str, Iterable[VocabPhrase]]
+) -> tuple[PhraseMatcher, dict[int, tuple[str, str, str]]]:
+    """One PhraseMatcher on NORM for every group of phrases, and what each match id means:
+    (group, label, normalized)."""
     matcher = PhraseMatcher(nlp.vocab, attr="NORM")
     patterns: dict[str, list[Doc]] = {}
+    meanings: dict[int, tuple[str, str, str]] = {}
     seen: set[tuple[str, tuple[str, ...]]] = set()
-    for phrase in phrases:
-        key = f"{phrase.label}{_KEY_SEPARATOR}{phrase.normalized}"
-        for norms in _variants(nlp, phrase.text):
-            if (key, norms) not in seen:
-                seen.add((key, norms))
-                patterns.setdefault(key, []).append(_norm_doc(nlp, norms))
+    for group, phrases in groups.items():
+        for phrase in phrases:
+            key = _KEY_SEPARATOR.join((group, phrase.label, phrase.normalized))
+            meanings[nlp.vocab.strings.add(key)] = (group, phrase.label, phrase.normalized)
+            variants = [(phrase.text,)] if group == PART_WORD else _variants(nlp, phrase.text)
+            for norms in variants:
+                if (key, norms) not in seen:
+                    seen.add((key, norms))
+                    patterns.setdefault(key, []).append(_norm_doc(nlp, norms))
     for key, docs in patterns.items():
         matcher.add(key, docs)
-    return matcher
-
-
-def _parts(matches: list[tuple[int, int, int]], doc: Doc) -> list[tuple[int, int, str, str]]:
-    strings = doc.vocab.strings
-    return [(start, end, *_key_parts(strings[key])) for key, start, end in matches]
-
-
-@cache
-def _key_parts(key: str) -> tuple[str, str]:
-    label, normalized = key.split(_KEY_SEPARATOR, 1)
-    return label, normalized
+    return matcher, meanings
 
 
 class VocabularyRuler:
-    """Entities (`doc.ents`) and confounder contexts (`doc.spans["contexts"]`) from phrases."""
+    """Entities (`doc.ents`) and confounder contexts (`doc.spans["contexts"]`) from phrases.
+
+    `find` gives the same as plain (token start, token end, label, normalized) tuples, without
+    building spaCy Spans: the annotator's fast path.
+    """
 
     def __init__(
         self,
@@ -89,37 +121,41 @@ class VocabularyRuler:
         contexts: Iterable[VocabPhrase],
         after_gun: dict[str, str] | None = None,
     ) -> None:
-        self.matcher = phrase_matcher(nlp, phrases)
-        self.context_matcher = phrase_matcher(nlp, contexts)
+        part_of = {token_norm(word.lower()): part for word, part in (after_gun or {}).items()}
+        part_words = [
+            VocabPhrase(text=norm, label="COMPONENT", normalized=part, source="after_gun")
+            for norm, part in part_of.items()
+        ]
+        groups = {ENTITY: phrases, CONTEXT: contexts, PART_WORD: part_words}
+        self.matcher, self.meanings = phrase_matcher(nlp, groups)
         self.priority = {label: rank for rank, label in enumerate(LABEL_PRIORITY)}
-        self.after_gun = {
-            token_norm(word.lower()): part for word, part in (after_gun or {}).items()
-        }
 
     def __call__(self, doc: Doc) -> Doc:
-        _merge_quotes(doc)
-        entities = [
-            Span(doc, start, end, label=label, kb_id=normalized)
-            for start, end, label, normalized in self._longest(self.matcher(doc), doc)
-        ]
-        if self.after_gun:
-            entities = filter_spans(with_part_words(doc, entities, self.after_gun))
-        doc.ents = entities
-        doc.spans["contexts"] = [
-            Span(doc, start, end, label=label, kb_id=normalized)
-            for start, end, label, normalized in _parts(self.context_matcher(doc), doc)
-        ]
+        entities, contexts = self.find(doc)
+        doc.ents = _spans(doc, entities)
+        doc.spans["contexts"] = _spans(doc, contexts)
         return doc
 
-    def _longest(
-        self, matches: list[tuple[int, int, int]], doc: Doc
-    ) -> list[tuple[int, int, str, str]]:
+    def find(self, doc: Doc) -> tuple[list[Match], list[Match]]:
+        """(entities, contexts) of a tokenized doc; entities do not overlap, in text order."""
+        found: dict[str, list[Match]] = {ENTITY: [], CONTEXT: [], PART_WORD: []}
+        meanings = self.meanings
+        for key, start, end in self.matcher(doc):
+            group, label, normalized = meanings[key]
+            found[group].append((start, end, label, normalized))
+        entities = self._longest(found[ENTITY])
+        if found[PART_WORD]:
+            part_at = {start: normalized for start, _, _, normalized in found[PART_WORD]}
+            entities = with_part_words(doc, entities, part_at)
+        return entities, found[CONTEXT]
+
+    def _longest(self, matches: list[Match]) -> list[Match]:
         """Non-overlapping matches, longest first; one phrase with several meanings takes the
         label of highest priority (what spaCy's filter_spans does, without building Spans)."""
-        found = sorted(
-            _parts(matches, doc),
-            key=lambda m: (m[0] - m[1], m[0], self.priority.get(m[2], len(self.priority))),
-        )
+        if len(matches) < 2:
+            return matches
+        rank, last = self.priority.get, len(self.priority)
+        found = sorted(matches, key=lambda m: (m[0] - m[1], m[0], rank(m[2], last)))
         taken: set[int] = set()
         kept = []
         for match in found:
@@ -130,28 +166,8 @@ class VocabularyRuler:
         return sorted(kept)
 
 
-def _merge_quotes(doc: Doc) -> None:
-    """Glue quote marks to the word they touch: '"Fuel filter" kit' matches 'fuel filter kit'."""
-    orths = doc.to_array(ORTH).tolist()  # doc.text would build a Token object per token
-    quotes = [index for index, orth in enumerate(orths) if orth in _QUOTE_HASHES]
-    if not quotes:
-        return
-    merged: set[int] = set()
-    with doc.retokenize() as retokenizer:
-        for index in quotes:
-            for start in (index - 1, index):  # glue to the word before, else to the one after
-                pair = (start, start + 1)
-                if start < 0 or pair[1] >= len(doc) or merged & set(pair):
-                    continue
-                word = doc[start] if start < index else doc[start + 1]
-                if not doc[start].whitespace_ and _is_word(word):
-                    retokenizer.merge(doc[start : start + 2])
-                    merged.update(pair)
-                    break
-
-
-def _is_word(token: Token) -> bool:
-    return not token.is_punct and not token.is_space
+def _spans(doc: Doc, matches: list[Match]) -> list[Span]:
+    return [Span(doc, start, end, label=label, kb_id=kb) for start, end, label, kb in matches]
 
 
 def _variants(nlp: Language, text: str) -> Iterator[tuple[str, ...]]:
@@ -174,7 +190,7 @@ def _norm_doc(nlp: Language, norms: tuple[str, ...]) -> Doc:
     return doc
 
 
-@Language.factory("armswatch_vocabulary", default_config={"language": "en"})
+@Language.factory(RULER, default_config={"language": "en"})
 def make_vocabulary_ruler(nlp: Language, name: str, language: str) -> VocabularyRuler:
     vocabularies = load_vocabularies()
     return VocabularyRuler(
@@ -189,6 +205,7 @@ def make_vocabulary_ruler(nlp: Language, name: str, language: str) -> Vocabulary
 def pipeline(language: str) -> Language:
     """The pipeline of one language (built once per process)."""
     nlp = spacy.blank(language)
+    keep_quotes_on_words(nlp)
     use_matching_norms(nlp)
-    nlp.add_pipe("armswatch_vocabulary", config={"language": language})
+    nlp.add_pipe(RULER, config={"language": language})
     return nlp

@@ -17,8 +17,10 @@ import re
 QUOTES = "\"“”„«»‘’'`"
 LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
 _LETTER = r"[^\W\d_]"
-_LEET_BETWEEN_LETTERS = re.compile(rf"(?<={_LETTER})[013457@$](?={_LETTER})")
-_DOLLAR_LEADING_WORD = re.compile(rf"(?<![\w$])\$(?={_LETTER}{{2}})")
+# Each pattern starts with its character class, so `re` skips ahead to candidates in C (a
+# leading look-behind would be tried at every position: 3-4 times slower).
+_LEET_BETWEEN_LETTERS = re.compile(rf"[013457@$](?<={_LETTER}.)(?={_LETTER})")
+_DOLLAR_LEADING_WORD = re.compile(rf"\$(?<![\w$]\$)(?={_LETTER}{{2}})")
 _SEPARATOR_IN_WORD = re.compile(r"(?<=[^\W_])[.\-'’_*](?=[^\W\d_])|(?<=[^\W\d_])[.\-'’_*](?=\d)")
 _DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
 _TIMES = re.compile(r"(?<=\d)[×хХ*](?=\d)")
