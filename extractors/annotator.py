@@ -20,7 +20,7 @@ from extractors.classifier import Makes, classify, evidence_of
 from extractors.context_phrases import CUE_LABEL
 from extractors.language_id import listing_language
 from extractors.pipelines import RULER, VocabularyRuler, pipeline
-from extractors.signals import extract_signals
+from extractors.signals import extract_signals_many
 from extractors.text_folding import QUOTES, fold_characters
 from extractors.vocabulary import Vocabularies, load_vocabularies
 
@@ -100,9 +100,10 @@ class Annotator:
         folded = (fold_characters(item.text) for item in items)
         tokenizer = cast(Tokenizer, nlp.tokenizer)
         docs = tokenizer.pipe(folded, batch_size=BATCH_SIZE)
-        for doc, item in zip(docs, items, strict=True):
-            signals = extract_signals(item.text, item.field) if item.field in FIELDS else []
-            yield item, _doc_entities(doc, item, ruler) + signals
+        texts = [(item.text if item.field in FIELDS else "", item.field) for item in items]
+        signals = extract_signals_many(texts)
+        for doc, item, found in zip(docs, items, signals, strict=True):
+            yield item, _doc_entities(doc, item, ruler) + found
 
     def _classify(self, record: Mapping[str, Any], found: dict[str, list[Entity]]) -> Annotations:
         title, description = (

@@ -19,7 +19,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import lru_cache
-from itertools import pairwise
 
 from crawlers.listing import Entity
 from crawlers.normalize import to_country_codes
@@ -265,7 +264,7 @@ def find(text: str, field: str) -> list[Entity]:
 
 def _countries(text: str, position: int) -> Iterator[tuple[int, int, str]]:
     """(start, end, code) for the list of countries that starts at `position`."""
-    words = list(_words(text, position))
+    words = [match.span() for match in _WORD.finditer(text, position, position + 120)]
     index, count = 0, 0
     while index < len(words) and count < _MAX_COUNTRIES:
         if index and not _separated(text, words[index - 1][1], words[index][0]):
@@ -283,11 +282,6 @@ def _countries(text: str, position: int) -> Iterator[tuple[int, int, str]]:
         index += size
 
 
-def _words(text: str, position: int) -> Iterator[tuple[int, int]]:
-    for match in _WORD.finditer(text, position, min(len(text), position + 120)):
-        yield match.span()
-
-
 def _separated(text: str, end: int, start: int) -> bool:
     return all(char in _SEPARATORS for char in text[end:start])
 
@@ -295,23 +289,30 @@ def _separated(text: str, end: int, start: int) -> bool:
 def _longest_name(
     text: str, words: list[tuple[int, int]], index: int
 ) -> tuple[int, tuple[str, ...]]:
-    for size in range(min(_MAX_WORDS_PER_NAME, len(words) - index), 0, -1):
-        span = words[index : index + size]
-        if size > 1 and not _single_name(text, span):
-            continue
-        name = text[span[0][0] : span[-1][1]]
-        codes = country_codes(name)
+    for size in range(_name_sizes(text, words, index), 0, -1):
+        codes = country_codes(text[words[index][0] : words[index + size - 1][1]])
         if codes:
             return size, codes
     return 0, ()
 
 
-def _single_name(text: str, span: list[tuple[int, int]]) -> bool:
-    """Words joined by whitespace only, none of them a conjunction."""
-    gaps = (text[left[1] : right[0]] for left, right in pairwise(span))
-    if any(gap.strip() for gap in gaps):
-        return False
-    return not any(text[start:end].casefold() in CONJUNCTIONS for start, end in span)
+def _name_sizes(text: str, words: list[tuple[int, int]], index: int) -> int:
+    """How many words from `index` on (at most four) may form one name: words joined by
+    whitespace only, none of them a conjunction (a single word always may)."""
+    limit = min(_MAX_WORDS_PER_NAME, len(words) - index)
+    if limit < 2 or _is_conjunction(text, words[index]):
+        return min(limit, 1)
+    size = 1
+    while size < limit:
+        gap = text[words[index + size - 1][1] : words[index + size][0]]
+        if gap.strip() or _is_conjunction(text, words[index + size]):
+            break
+        size += 1
+    return size
+
+
+def _is_conjunction(text: str, word: tuple[int, int]) -> bool:
+    return text[word[0] : word[1]].casefold() in CONJUNCTIONS
 
 
 @lru_cache(maxsize=8192)
