@@ -74,9 +74,22 @@ class Evidence:
     entities: tuple[Entity, ...]
     contexts: tuple[Entity, ...] = ()
 
+    specific: tuple[Entity, ...] = field(init=False, repr=False, compare=False)
+    context_kinds: dict[str, list[str]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        """Precomputes what the rules ask many times: the entities without generic words
+        ('gun', 'Waffe'), and the kinds of the context phrases by label."""
+        specific = tuple(entity for entity in self.entities if not is_generic(entity))
+        kinds: dict[str, list[str]] = {}
+        for entity in self.contexts:
+            kinds.setdefault(entity.label, []).append(entity.normalized or "")
+        object.__setattr__(self, "specific", specific)
+        object.__setattr__(self, "context_kinds", kinds)
+
     def having(self, *labels: str) -> list[Entity]:
         """Entities of these labels, generic words ('gun', 'Waffe') left out."""
-        return [e for e in self.entities if e.label in labels and not is_generic(e)]
+        return [entity for entity in self.specific if entity.label in labels]
 
     def components(self, group: str) -> list[Entity]:
         return [
@@ -86,7 +99,7 @@ class Evidence:
         ]
 
     def kinds(self, label: str = CONTEXT_LABEL) -> list[str]:
-        return [entity.normalized or "" for entity in self.contexts if entity.label == label]
+        return list(self.context_kinds.get(label, ()))
 
     def is_extra(self, entity: Entity, *, since_previous: bool = False) -> bool:
         """Whether the entity follows an 'extras' word after other firearm evidence (the first
