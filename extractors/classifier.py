@@ -18,6 +18,7 @@ Every decision comes with reasons naming the words and fields that made it.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -74,8 +75,9 @@ class Evidence:
     entities: tuple[Entity, ...]
     contexts: tuple[Entity, ...] = ()
 
-    specific: tuple[Entity, ...] = field(init=False, repr=False, compare=False)
-    context_kinds: dict[str, list[str]] = field(init=False, repr=False, compare=False)
+    # (the class's own `field` hides dataclasses.field here)
+    specific: tuple[Entity, ...] = dataclasses.field(init=False, repr=False, compare=False)
+    context_kinds: dict[str, list[str]] = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         """Precomputes what the rules ask many times: the entities without generic words
