@@ -16,9 +16,12 @@ conjunction, or at sentence punctuation, so "ships from Germany with DHL" yields
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Iterator
 from functools import lru_cache
+from typing import Any, NamedTuple
+
+import ahocorasick
 
 from crawlers.listing import Entity
 from crawlers.normalize import to_country_codes
@@ -29,6 +32,8 @@ from extractors.signals._base import (
     entity,
     gate_holds,
     literal_prefix,
+    lowered,
+    prefilter_text,
 )
 
 FROM_CUES = [
@@ -63,13 +68,18 @@ WORLDWIDE_PHRASES = [
     r"wereldwijde\s+verzending", r"verzending\s+wereldwijd",
 ]  # fmt: skip
 WORLDWIDE = re.compile(rf"(?:{alternation(WORLDWIDE_PHRASES)})(?!\w)", re.IGNORECASE)
+# after a cue: a word end (or an apostrophe, "dall'Italia") and an optional colon or dash
+CUE_END = r"(?:(?<=['’])|(?!\w))\s*[:\-–]?\s*"
 CUE = re.compile(
-    rf"(?:(?P<from>{alternation(FROM_CUES)})|(?P<to>{alternation(TO_CUES)}))"
-    r"(?:(?<=['’])|(?!\w))\s*[:\-–]?\s*",
+    rf"(?:(?P<from>{alternation(FROM_CUES)})|(?P<to>{alternation(TO_CUES)})){CUE_END}",
     re.IGNORECASE,
 )
-_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
-_SEPARATORS = set(" \t,/|+&-–():")
+_LETTERS = r"[^\W\d_]+(?:['’][^\W\d_]+)?"
+_WORD = re.compile(_LETTERS)
+# the words a country list may hold: from the first word on, each joined to the last by
+# separators only, within `_WINDOW` characters of the cue
+_RUN = re.compile(rf"{_LETTERS}(?:[ \t,/|+&\-–():]+{_LETTERS})*")
+_WINDOW = 120
 SKIP_WORDS = {
     "the", "la", "le", "les", "l", "el", "los", "las", "der", "die", "das", "den", "il", "lo",
     "o", "a", "os", "het", "de", "and", "und", "y", "et", "и", "e", "en", "or", "oder", "ou",
@@ -85,122 +95,46 @@ _MAX_COUNTRIES = 40
 
 METHOD_WORDS: dict[str, list[str]] = {
     "post": [
-        r"by\s+post",
-        r"registered\s+(?:mail|post)",
-        r"deutsche\s+post",
-        r"packstation",
-        r"per\s+post",
-        r"einschreiben",
-        r"correos",
-        r"correo\s+certificado",
-        r"por\s+correo",
-        r"la\s+poste",
-        r"colissimo",
-        r"par\s+la\s+poste",
-        r"почта\s+россии",
-        r"почтой",
-        r"ctt",
-        r"pelo\s+correio",
-        r"poste\s+italiane",
-        r"per\s+posta",
-        r"postnl",
-        r"royal\s+mail",
-        r"usps",
-        r"airmail",
+        r"by\s+post", r"registered\s+(?:mail|post)", r"deutsche\s+post", r"packstation",
+        r"per\s+post", r"einschreiben", r"correos", r"correo\s+certificado", r"por\s+correo",
+        r"la\s+poste", r"colissimo", r"par\s+la\s+poste", r"почта\s+россии", r"почтой", r"ctt",
+        r"pelo\s+correio", r"poste\s+italiane", r"per\s+posta", r"postnl", r"royal\s+mail",
+        r"usps", r"airmail",
     ],
     "courier": [
-        r"dhl",
-        r"hermes",
-        r"ups",
-        r"fedex",
-        r"dpd",
-        r"gls",
-        r"tnt",
-        r"сдэк",
-        r"cdek",
-        r"couriers?",
-        r"kurier",
-        r"mensajer[oí]a?",
-        r"coursier",
-        r"курьер\w*",
-        r"corriere",
-        r"koerier",
-        r"seur",
-        r"chronopost",
-        r"boxberry",
+        r"dhl", r"hermes", r"ups", r"fedex", r"dpd", r"gls", r"tnt", r"сдэк", r"cdek",
+        r"couriers?", r"kurier", r"mensajer[oí]a?", r"coursier", r"курьер\w*", r"corriere",
+        r"koerier", r"seur", r"chronopost", r"boxberry",
     ],
     "stealth": [
-        r"stealth(?:\s+shipping)?",
-        r"vacuum[\s-]+sealed",
-        r"vakuumiert",
-        r"discreet\s+packaging",
-        r"neutral\s+verpackt",
-        r"diskrete?\s+verpackung",
-        r"env[ií]o\s+discreto",
-        r"emballage\s+discret",
-        r"скрытн\w+\s+упаковк\w*",
-        r"embalagem\s+discreta",
-        r"imballaggio\s+discreto",
-        r"discrete\s+verpakking",
+        r"stealth(?:\s+shipping)?", r"vacuum[\s-]+sealed", r"vakuumiert", r"discreet\s+packaging",
+        r"neutral\s+verpackt", r"diskrete?\s+verpackung", r"env[ií]o\s+discreto",
+        r"emballage\s+discret", r"скрытн\w+\s+упаковк\w*", r"embalagem\s+discreta",
+        r"imballaggio\s+discreto", r"discrete\s+verpakking",
     ],
     "split_shipment": [
-        r"split\s+shipments?",
-        r"split\s+shipping",
-        r"ships\s+in\s+parts",
-        r"sent\s+in\s+separate\s+packages",
-        r"separate\s+packages",
-        r"in\s+teilen",
-        r"in\s+mehreren\s+paketen",
-        r"en\s+varios\s+paquetes",
-        r"en\s+plusieurs\s+colis",
-        r"несколькими\s+посылками",
-        r"частями",
-        r"in\s+più\s+pacchi",
-        r"in\s+meerdere\s+pakketten",
+        r"split\s+shipments?", r"split\s+shipping", r"ships\s+in\s+parts",
+        r"sent\s+in\s+separate\s+packages", r"separate\s+packages", r"in\s+teilen",
+        r"in\s+mehreren\s+paketen", r"en\s+varios\s+paquetes", r"en\s+plusieurs\s+colis",
+        r"несколькими\s+посылками", r"частями", r"in\s+più\s+pacchi", r"in\s+meerdere\s+pakketten",
         r"em\s+v[aá]rias\s+encomendas",
     ],
     "disassembled": [
-        r"disassembled",
-        r"zerlegt",
-        r"en\s+piezas",
-        r"desmontad[oa]s?",
-        r"désassembl[ée]e?s?",
-        r"desassembl[ée]e?s?",
-        r"démont[ée]e?s?",
-        r"demont[ée]e?s?",
-        r"в\s+разобранном\s+виде",
-        r"разобранн\w+",
-        r"smontat[oa]",
-        r"gedemonteerd",
+        r"disassembled", r"zerlegt", r"en\s+piezas", r"desmontad[oa]s?", r"désassembl[ée]e?s?",
+        r"desassembl[ée]e?s?", r"démont[ée]e?s?", r"demont[ée]e?s?", r"в\s+разобранном\s+виде",
+        r"разобранн\w+", r"smontat[oa]", r"gedemonteerd",
     ],
     "dead_drop": [
-        r"dead\s+drops?",
-        r"закладк\w*",
-        r"клад\w{0,2}",
-        r"toter\s+briefkasten",
-        r"buz[oó]n\s+muerto",
-        r"bo[iî]te\s+aux\s+lettres\s+morte",
+        r"dead\s+drops?", r"закладк\w*", r"клад\w{0,2}", r"toter\s+briefkasten",
+        r"buz[oó]n\s+muerto", r"bo[iî]te\s+aux\s+lettres\s+morte",
     ],
     "pickup": [
-        r"abholung",
-        r"selbstabholung",
-        r"pick[\s-]?up",
-        r"meet\s+in\s+person",
-        r"in\s+person",
-        r"meetup",
-        r"recogida\s+en\s+persona",
-        r"en\s+mano",
-        r"remise\s+en\s+main\s+propre",
-        r"main\s+propre",
-        r"самовывоз",
-        r"личная\s+встреча",
-        r"ritiro\s+a\s+mano",
-        r"di\s+persona",
-        r"ophalen",
-        r"retirada\s+em\s+m[aã]os?",
-        r"em\s+m[aã]os",
+        r"abholung", r"selbstabholung", r"pick[\s-]?up", r"meet\s+in\s+person", r"in\s+person",
+        r"meetup", r"recogida\s+en\s+persona", r"en\s+mano", r"remise\s+en\s+main\s+propre",
+        r"main\s+propre", r"самовывоз", r"личная\s+встреча", r"ritiro\s+a\s+mano", r"di\s+persona",
+        r"ophalen", r"retirada\s+em\s+m[aã]os?", r"em\s+m[aã]os",
     ],
-}
+}  # fmt: skip
 METHOD = re.compile(
     "|".join(rf"(?P<{name}>{alternation(words)})(?!\w)" for name, words in METHOD_WORDS.items()),
     re.IGNORECASE,
@@ -240,6 +174,99 @@ GATE_WORDS = [
 ]  # fmt: skip
 GATE = GATES.gate(GATE_WORDS)
 
+# The fast path finds every text that a cue, worldwide phrase or method word matches (its
+# literal expansions, `\s+` as one space) with one Aho-Corasick pass over the lowercased text,
+# so most hits need only a word-end test; alternatives with an open repeat (`\w*`) are found
+# by their literal prefix and matched as a regex there.
+_CUE, _WORLDWIDE, _METHOD = 0, 1, 2
+_WORD_END = r"(?!\w)"
+_REPEATS = ("?", "*", "+", "{")
+
+
+class _Phrase(NamedTuple):
+    kind: int  # _CUE, _WORLDWIDE or _METHOD: the order `find` reports them in
+    rank: int  # where the regex alternation tries it: lower wins at the same start
+    label: str
+    normalized: str | None
+    pattern: re.Pattern[str]  # matched at the start plus `offset` in the original text
+    offset: int
+
+
+def _expansions(alternative: str) -> list[str] | None:
+    r"""Every text a regex alternative matches (lowercased, one space for `\s+`), in the order
+    `re` tries them; None when it holds any construct but literals, `\s+`, classes of single
+    characters, `(?:...|...)` groups and `?`."""
+    try:
+        texts, index = _sequence(alternative, 0)
+    except ValueError:
+        return None
+    return [lowered(text) for text in texts] if index == len(alternative) else None
+
+
+def _sequence(pattern: str, index: int) -> tuple[list[str], int]:
+    texts = [""]
+    while index < len(pattern) and pattern[index] not in "|)":
+        options, index = _atom(pattern, index)
+        if pattern.startswith("?", index):
+            options, index = [*options, ""], index + 1  # greedy: with the atom first
+        texts = [text + option for text in texts for option in options]
+    return texts, index
+
+
+def _atom(pattern: str, index: int) -> tuple[list[str], int]:
+    if pattern.startswith("(?:", index):
+        options, index = _sequence(pattern, index + 3)
+        while pattern.startswith("|", index):
+            more, index = _sequence(pattern, index + 1)
+            options += more
+        if not pattern.startswith(")", index):
+            raise ValueError(pattern)
+        return options, index + 1
+    if pattern.startswith(r"\s+", index) and not pattern.startswith(_REPEATS, index + 3):
+        return [" "], index + 3
+    if pattern[index] == "[":
+        close = pattern.index("]", index)
+        members = pattern[index + 1 : close]
+        if set(members) & set("\\^-"):
+            raise ValueError(pattern)
+        return list(members), close + 1
+    if pattern[index] in "\\.*+?{}()[]^$|":
+        raise ValueError(pattern)
+    return [pattern[index]], index + 1
+
+
+def _phrase_automaton() -> Any:
+    """An automaton from each lowercase phrase text to (its length, its `_Phrase`s)."""
+    groups = [
+        (_CUE, "SHIPS_FROM", None, FROM_CUES, CUE_END),
+        (_CUE, "SHIPS_TO", None, TO_CUES, CUE_END),
+        (_WORLDWIDE, "SHIPS_TO", "WW", WORLDWIDE_PHRASES, _WORD_END),
+        *((_METHOD, "SHIPPING_METHOD", name, words, _WORD_END)
+          for name, words in METHOD_WORDS.items()),
+    ]  # fmt: skip
+    table: dict[str, list[_Phrase]] = {}
+    ranks = itertools.count()
+    for kind, label, normalized, alternatives, end in groups:
+        for alternative in alternatives:
+            texts = _expansions(alternative)
+            if texts is None:
+                whole = re.compile(f"(?:{alternative}){end}", re.IGNORECASE)
+                entries = [(literal_prefix(alternative), whole, 0)]
+            else:
+                entries = [(text, re.compile(end), len(text)) for text in texts]
+            for text, pattern, offset in entries:
+                phrase = _Phrase(kind, next(ranks), label, normalized, pattern, offset)
+                table.setdefault(text, []).append(phrase)
+    automaton = ahocorasick.Automaton()
+    for text, phrases in table.items():
+        automaton.add_word(text, (len(text), tuple(phrases)))
+    automaton.make_automaton()
+    return automaton
+
+
+_PHRASES = _phrase_automaton()
+_SPACE_TABLE = {code: " " for code in range(0x3001) if chr(code).isspace()}  # all below U+3001
+
 
 def may_contain(text: str) -> bool:
     """False only when the text cannot hold a shipping entity."""
@@ -248,13 +275,35 @@ def may_contain(text: str) -> bool:
 
 def find(text: str, field: str) -> list[Entity]:
     """SHIPS_FROM, SHIPS_TO and SHIPPING_METHOD entities."""
-    found: list[Entity] = []
     if not may_contain(text):
-        return found
+        return []
+    spaced = _spaced(text)
+    if spaced is None:
+        return _find_with_regexes(text, field)
+    found: list[Entity] = []
+    kind, reach = -1, 0
+    for hit_kind, start, _, phrase in _hits(spaced):
+        if hit_kind != kind:
+            kind, reach = hit_kind, 0
+        if start < reach:
+            continue
+        match = phrase.pattern.match(text, start + phrase.offset)
+        if match is None:
+            continue
+        reach = match.end()
+        if kind == _CUE:
+            _add_countries(found, phrase.label, text, reach, field)
+        else:
+            found.append(entity(phrase.label, text, start, reach, field, phrase.normalized))
+    return found
+
+
+def _find_with_regexes(text: str, field: str) -> list[Entity]:
+    """`find` for texts `_spaced` cannot take: each pattern tried wherever one of its stems is."""
+    found: list[Entity] = []
     for match in CUES.finditer(text):
         label = "SHIPS_FROM" if match.group("from") else "SHIPS_TO"
-        for start, end, code in _countries(text, match.end()):
-            found.append(entity(label, text, start, end, field, code))
+        _add_countries(found, label, text, match.end(), field)
     for match in WORLDWIDE_CUES.finditer(text):
         found.append(entity("SHIPS_TO", text, *match.span(), field, "WW"))
     for match in METHODS.finditer(text):
@@ -262,28 +311,58 @@ def find(text: str, field: str) -> list[Entity]:
     return found
 
 
-def _countries(text: str, position: int) -> Iterator[tuple[int, int, str]]:
-    """(start, end, code) for the list of countries that starts at `position`."""
-    words = [match.span() for match in _WORD.finditer(text, position, position + 120)]
-    index, count = 0, 0
-    while index < len(words) and count < _MAX_COUNTRIES:
-        if index and not _separated(text, words[index - 1][1], words[index][0]):
-            return
-        size, codes = _longest_name(text, words, index)
+def _spaced(text: str) -> str | None:
+    r"""The lowercased text with every whitespace character a space, or None when a phrase's
+    text may not be found in it literally: for whitespace runs (one `\s+` stands for one space
+    in `_PHRASES`) or characters that case-insensitive `re` folds oddly."""
+    lower = prefilter_text(text)
+    if lower is None:
+        return None
+    if not lower.isprintable():  # every whitespace character but " " is unprintable
+        lower = lower.translate(_SPACE_TABLE)
+    return None if "  " in lower else lower
+
+
+def _hits(spaced: str) -> list[tuple[int, int, int, _Phrase]]:
+    """(kind, start, rank, phrase) for each phrase text found at a word start, sorted."""
+    hits = []
+    for end, (length, phrases) in _PHRASES.iter(spaced):
+        start = end + 1 - length
+        if start and spaced[start - 1].isalnum():
+            continue
+        for phrase in phrases:
+            hits.append((phrase.kind, start, phrase.rank, phrase))
+    hits.sort()
+    return hits
+
+
+def _add_countries(found: list[Entity], label: str, text: str, position: int, field: str) -> None:
+    """Adds an entity for each country in the list that starts at `position`."""
+    run = _RUN.search(text, position, position + _WINDOW)
+    if run is not None:
+        offset = run.start()
+        for start, end, code in _run_countries(run[0]):
+            found.append(entity(label, text, offset + start, offset + end, field, code))
+
+
+@lru_cache(maxsize=4096)
+def _run_countries(run: str) -> tuple[tuple[int, int, str], ...]:
+    """(start, end, code) in a run of words joined by separators, up to the first word that
+    is neither a country nor a skipped word."""
+    words = [match.span() for match in _WORD.finditer(run)]
+    found: list[tuple[int, int, str]] = []
+    index = 0
+    while index < len(words) and len(found) < _MAX_COUNTRIES:
+        size, codes = _longest_name(run, words, index)
         if not codes:
-            if text[words[index][0] : words[index][1]].casefold() not in SKIP_WORDS:
-                return
+            if run[words[index][0] : words[index][1]].casefold() not in SKIP_WORDS:
+                break
             index += 1
             continue
         start, end = words[index][0], words[index + size - 1][1]
-        for code in codes:
-            count += 1
-            yield start, end, code
+        found += [(start, end, code) for code in codes]
         index += size
-
-
-def _separated(text: str, end: int, start: int) -> bool:
-    return all(char in _SEPARATORS for char in text[end:start])
+    return tuple(found)
 
 
 def _longest_name(
