@@ -7,6 +7,7 @@ from index.backend import (
     SearchResult,
     SortOrder,
     UpsertReport,
+    VersionScope,
 )
 from index.errors import (
     BackendConfigError,
@@ -35,6 +36,7 @@ __all__ = [
     "SqliteIndex",
     "UnknownFieldError",
     "UpsertReport",
+    "VersionScope",
     "default_index_url",
     "lookup_field",
     "open_index",

@@ -15,6 +15,9 @@ from crawlers.listing import Listing
 from crawlers.vendor_profile import VendorProfile
 
 SortOrder = Literal["relevance", "newest", "oldest", "price_asc", "price_desc"]
+# what a search reads: the current listings, or the earlier versions kept when listings changed
+VersionScope = Literal["current", "earlier"]
+VERSION_SCOPES: tuple[VersionScope, ...] = ("current", "earlier")
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,9 @@ class UpsertReport:
 
 @dataclass(frozen=True)
 class SearchHit:
+    """A matching listing; of an earlier version in a search of `versions="earlier"`
+    (`listing.id` and `listing.version` say which, `listing.captured_at` when it was seen)."""
+
     listing: Listing
     score: float
     highlights: dict[str, list[str]] = field(default_factory=dict)
@@ -86,9 +92,14 @@ class IndexBackend(Protocol):
         facets: Sequence[str] = (),
         sort: SortOrder = "relevance",
         highlight: bool = True,
-    ) -> SearchResult: ...
+        versions: VersionScope = "current",
+    ) -> SearchResult:
+        """Listings matching a Lucene query. With `versions="earlier"` the same query runs over
+        the earlier versions instead (one hit per matching version, ties ordered by id and
+        version), e.g. to find listings whose title once said what it no longer says."""
+        ...
 
-    def count(self, query: str = "*") -> int: ...
+    def count(self, query: str = "*", *, versions: VersionScope = "current") -> int: ...
 
     def histogram(
         self, query: str = "*", field: str = "first_seen", interval: str = "day"

@@ -7,6 +7,8 @@ everywhere. Kinds:
 - `keyword`: one exact value, compared case-insensitively (stored and queried lowercase).
 - `keyword_list`: several exact values (ships_to, category_path, entity, ...), case-insensitive.
 - `number`, `date`, `bool`: typed values for equality and ranges.
+- `stemmed`: title and/or description matched by Snowball stems in each listing's language
+  (`stem`, `title.stem`, `description.stem`; see `index.stemming`); words and phrases only.
 
 Bare query terms search the free-text fields (`FREE_TEXT_FIELDS`): title, description, the
 vendor handle and the site's category path, as analysed text.
@@ -27,7 +29,7 @@ from typing import Literal
 from crawlers.listing import Listing
 from index.errors import FacetFieldError
 
-FieldKind = Literal["text", "keyword", "keyword_list", "number", "date", "bool"]
+FieldKind = Literal["text", "keyword", "keyword_list", "number", "date", "bool", "stemmed"]
 FieldValue = str | float | bool | datetime | tuple[str, ...] | None
 
 ENTITY_FIELD = "entity"
@@ -149,6 +151,23 @@ _REGISTERED: tuple[IndexField, ...] = (
 FIELDS: dict[str, IndexField] = {field.name: field for field in _REGISTERED}
 ALIASES: dict[str, str] = {"vendor.handle": "vendor", "annotations.category": "category"}
 FREE_TEXT_FIELDS: tuple[str, ...] = tuple(f.name for f in _REGISTERED if f.read_free_text)
+# stem fields: the text fields each one matches by stems
+STEMMED_FIELDS: dict[str, tuple[str, ...]] = {
+    "stem": ("title", "description"),
+    "title.stem": ("title",),
+    "description.stem": ("description",),
+}
+
+
+def _no_value(listing: Listing) -> FieldValue:
+    return None
+
+
+def stemmed_field(name: str) -> IndexField:
+    """A stem field (`stem`, `title.stem`, `description.stem`); it has no stored value."""
+    if name not in STEMMED_FIELDS:
+        raise KeyError(f"not a stem field: {name!r}")
+    return IndexField(name, "stemmed", _no_value)
 
 
 def entity_label_field(label: str) -> IndexField:
@@ -166,6 +185,8 @@ def lookup_field(name: str) -> IndexField | None:
     name = ALIASES.get(name, name)
     if name in FIELDS:
         return FIELDS[name]
+    if name in STEMMED_FIELDS:
+        return stemmed_field(name)
     label = name.removeprefix(ENTITY_LABEL_PREFIX)
     if name.startswith(ENTITY_LABEL_PREFIX) and _ENTITY_LABEL.match(normalize_keyword(label)):
         return entity_label_field(label)
@@ -173,12 +194,12 @@ def lookup_field(name: str) -> IndexField | None:
 
 
 def known_field_names() -> list[str]:
-    return sorted([*FIELDS, *ALIASES, f"{ENTITY_LABEL_PREFIX}<label>"])
+    return sorted([*FIELDS, *ALIASES, *STEMMED_FIELDS, f"{ENTITY_LABEL_PREFIX}<label>"])
 
 
 def suggest_field(name: str) -> str | None:
     """The closest known field name, for a did-you-mean hint."""
-    candidates = [*FIELDS, *ALIASES]
+    candidates = [*FIELDS, *ALIASES, *STEMMED_FIELDS]
     matches = difflib.get_close_matches(name.lower(), candidates, n=1, cutoff=0.6)
     return matches[0] if matches else None
 

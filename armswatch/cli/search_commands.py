@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from typing import Annotated, Any
 
 import typer
@@ -34,6 +35,14 @@ def search(
     sort: Annotated[
         str, typer.Option(help="relevance, newest, oldest, price_asc, price_desc")
     ] = "relevance",
+    history: Annotated[
+        bool,
+        typer.Option(
+            "--history",
+            help="search the earlier versions of listings (kept when a listing changed) "
+            "instead of the current ones; shows id, version and when each was seen",
+        ),
+    ] = False,
 ) -> None:
     """Search the index; exit 2 on a malformed query."""
     if sort not in {"relevance", "newest", "oldest", "price_asc", "price_desc"}:
@@ -45,7 +54,12 @@ def search(
     index = open_index(AppSettings.from_env().index_url)
     try:
         result = index.search(
-            query, limit=limit, offset=offset, facets=facet or (), sort=_sort(sort)
+            query,
+            limit=limit,
+            offset=offset,
+            facets=facet or (),
+            sort=_sort(sort),
+            versions="earlier" if history else "current",
         )
     except QuerySyntaxError as error:
         typer.echo(str(error), err=True)
@@ -53,7 +67,11 @@ def search(
     finally:
         index.close()
     if as_json:
-        typer.echo(json.dumps(_result_json(query, result), ensure_ascii=False, indent=2))
+        document = _result_json(query, result)
+        document["versions"] = "earlier" if history else "current"
+        typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
+    elif history:
+        _print_versions(result, offset)
     else:
         _print_result(result, offset)
 
@@ -149,6 +167,33 @@ def _print_result(result: SearchResult, offset: int) -> None:
         console.print(
             f"[bold]{name}[/bold]: " + ", ".join(f"{escape(b.value)} ({b.count})" for b in buckets)
         )
+
+
+def _print_versions(result: SearchResult, offset: int) -> None:
+    console = Console()
+    shown = f"{offset + 1}-{offset + len(result.hits)}" if result.hits else "0"
+    console.print(f"[bold]{result.total}[/bold] earlier versions match (showing {shown})")
+    if not result.hits:
+        return
+    table = Table("id", "version", "captured", "first seen", "last seen", "title", "price")
+    for hit in result.hits:
+        listing = hit.listing
+        title = _row(listing, hit.highlights)[2]
+        price = listing.price
+        table.add_row(
+            listing.id,
+            str(listing.version),
+            _day_time(listing.captured_at),
+            _day_time(listing.first_seen),
+            _day_time(listing.last_seen),
+            title,
+            f"{price.amount:g} {price.currency or ''}" if price else "",
+        )
+    console.print(table)
+
+
+def _day_time(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M")
 
 
 def _row(listing: Listing, highlights: dict[str, list[str]]) -> list[str]:

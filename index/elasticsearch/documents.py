@@ -10,6 +10,11 @@ removed; see `index.query.terms`) and indexed under `folded.<field>` as space-se
 with the `whitespace` analyzer, so `AR-15`, `G.lock`, `9x19`, `P320` and `Zürich` match the
 same listings on both backends (the node has no folding token filters). The original text is
 indexed under `title` / `description` with the standard analyzer for other tools (Kibana).
+
+For stemmed search the title and description are also indexed under
+`stemmed.<field>.<route>`, the route being the listing's language (`index.stemming`), as their
+folded Snowball stems (`stemmed_text`), again with the `whitespace` analyzer: armswatch stems
+as the embedded index does, so any stock Elasticsearch 8 cluster serves it, without plugins.
 """
 
 from __future__ import annotations
@@ -23,33 +28,28 @@ from index.fields import (
     ENTITY_LABEL_PREFIX,
     FIELDS,
     FREE_TEXT_FIELDS,
+    STEMMED_FIELDS,
     FieldValue,
     labelled_entity_values,
 )
-from index.query.terms import fold_token, is_token_char
+from index.query.terms import fold_token, token_runs
 from index.sqlite.columns import format_timestamp
+from index.stemming import stem_route, stem_tokens
 
 LISTING_KEY = "listing"
 FOLDED_PREFIX = "folded."
+STEMMED_PREFIX = "stemmed."
 ENTITY_OBJECT = "entity_by_label"
 SORT_ID = "sort_id"  # the listing id as given (the `id` field is lowercased), for tie-breaks
+HISTORY_LISTING_ID = "listing_id"  # the listing id as given, on every archived version
 
+STEMMED_TEXT_FIELDS = STEMMED_FIELDS["stem"]  # title, description
 TokenSpan = tuple[int, int, str]  # start offset, end offset, folded token
 
 
 def token_spans(text: str) -> list[TokenSpan]:
     """The tokens of `text` with their offsets, folded as the embedded index stores them."""
-    spans: list[TokenSpan] = []
-    start: int | None = None
-    for position, character in enumerate(text):
-        if is_token_char(character):
-            if start is None:
-                start = position
-        elif start is not None:
-            spans.append((start, position, fold_token(text[start:position])))
-            start = None
-    if start is not None:
-        spans.append((start, len(text), fold_token(text[start:])))
+    spans = [(run.start(), run.end(), fold_token(run.group())) for run in token_runs(text)]
     return [span for span in spans if span[2]]
 
 
@@ -73,6 +73,17 @@ def folded_field(name: str) -> str:
     return f"{FOLDED_PREFIX}{name}"
 
 
+def stemmed_text(text: str, route: str) -> str:
+    """`text` as the space-separated folded stems of stemming route `route` (the embedded index
+    stores the stems and FTS5 folds them alike)."""
+    return " ".join(fold_token(stem) for stem in stem_tokens(text, route))
+
+
+def stemmed_field(name: str, route: str) -> str:
+    """Where the text of field `name` is indexed for listings of stemming route `route`."""
+    return f"{STEMMED_PREFIX}{name}.{route}"
+
+
 def es_value(value: FieldValue) -> Any:
     """A field or query value as Elasticsearch takes it (dates as fixed-width UTC ISO)."""
     if isinstance(value, datetime):
@@ -90,6 +101,11 @@ def listing_document(listing: Listing) -> dict[str, Any]:
     return document
 
 
+def archive_document(listing: Listing) -> dict[str, Any]:
+    """The history document of an earlier version: its listing document and the listing id."""
+    return {**listing_document(listing), HISTORY_LISTING_ID: listing.id}
+
+
 def _field_values(listing: Listing) -> Iterator[tuple[str, Any]]:
     for field in FIELDS.values():
         value = field.read(listing)
@@ -105,6 +121,11 @@ def _field_values(listing: Listing) -> Iterator[tuple[str, Any]]:
         text = folded_text(reader(listing))
         if text:
             yield folded_field(name), text
+    route = stem_route(listing.language)
+    for name in STEMMED_TEXT_FIELDS:
+        stems = stemmed_text(getattr(listing, name), route)
+        if stems:
+            yield stemmed_field(name, route), stems
     by_label: dict[str, list[str]] = {}
     for name, value in labelled_entity_values(listing):
         by_label.setdefault(es_field(name), []).append(value)

@@ -16,7 +16,7 @@ from elasticsearch import ApiError, Elasticsearch, TransportError
 
 from crawlers.listing import Listing
 from crawlers.vendor_profile import VendorProfile
-from index.backend import SearchResult, SortOrder, UpsertReport
+from index.backend import SearchResult, SortOrder, UpsertReport, VersionScope
 from index.elasticsearch import bulk_reads, indices, searching, writes
 from index.elasticsearch.connection import EsSettings, connect, parse_es_url
 from index.elasticsearch.histogram import listing_histogram
@@ -89,13 +89,15 @@ class ElasticsearchIndex:
         facets: Sequence[str] = (),
         sort: SortOrder = "relevance",
         highlight: bool = True,
+        versions: VersionScope = "current",
         now: datetime | None = None,
     ) -> SearchResult:
-        """Listings matching a Lucene query; `now` anchors date math (default: the clock)."""
+        """Listings (or earlier versions) matching a Lucene query; `now` anchors date math
+        (default: the clock)."""
         self._visible()
         return searching.search_listings(
             self.client,
-            self.names.listings,
+            self._alias_of(versions),
             self._compile(query, now),
             limit=limit,
             offset=offset,
@@ -104,9 +106,19 @@ class ElasticsearchIndex:
             highlight=highlight,
         )
 
-    def count(self, query: str = "*", *, now: datetime | None = None) -> int:
+    def count(
+        self, query: str = "*", *, versions: VersionScope = "current", now: datetime | None = None
+    ) -> int:
         self._visible()
-        return searching.count_listings(self.client, self.names.listings, self._compile(query, now))
+        alias = self._alias_of(versions)
+        return searching.count_listings(self.client, alias, self._compile(query, now))
+
+    def _alias_of(self, versions: VersionScope) -> str:
+        if versions == "current":
+            return self.names.listings
+        if versions == "earlier":
+            return self.names.history
+        raise ValueError(f"unknown versions {versions!r}; use current or earlier")
 
     def histogram(
         self,

@@ -1,11 +1,13 @@
 """Creating the versioned indices behind their aliases, and migrating to a new version.
 
 `<prefix>-listings` is an alias onto `<prefix>-listings-v<N>` (likewise the history and the
-vendors). `ensure_indices` creates version 1 of any alias that is missing. `migrate_alias`
-builds version N+1 with the current mapping, copies every document with `scan` + `bulk`
-(re-deriving listing documents from their stored Listing JSON, so new fields are filled in),
-checks the count, swaps the alias atomically and deletes the old index. Writes made while a
-migration copies are not carried over: stop crawls first.
+vendors). `ensure_indices` creates version 1 of any alias that is missing; on an index built
+with an older mapping it adds the new fields (so writes go on) and warns that old documents
+lack them until a migration. `migrate_alias` builds version N+1 with the current mapping,
+copies every document with `scan` + `bulk` (re-deriving listing and history documents from
+their stored Listing JSON, so new fields are filled in), checks the count, swaps the alias
+atomically and deletes the old index. Writes made while a migration copies are not carried
+over: stop crawls first.
 """
 
 from __future__ import annotations
@@ -17,7 +19,11 @@ from typing import Any
 from elasticsearch import BadRequestError, Elasticsearch
 from elasticsearch.helpers import scan
 
-from index.elasticsearch.documents import listing_document, listing_from_source
+from index.elasticsearch.documents import (
+    archive_document,
+    listing_document,
+    listing_from_source,
+)
 from index.elasticsearch.mapping import IndexNames, index_body, mapping_of_alias, versioned_name
 from index.elasticsearch.writes import bulk_write
 from index.errors import BackendConfigError, IndexStageError
@@ -69,12 +75,33 @@ def index_version(index: str) -> int:
 def _warn_on_old_mapping(client: Elasticsearch, names: IndexNames, alias: str) -> None:
     index = current_index(client, alias)
     meta = client.indices.get_mapping(index=index)[index]["mappings"].get("_meta", {})
-    expected = index_body(mapping_of_alias(names, alias))["mappings"]["_meta"]
+    mapping = mapping_of_alias(names, alias)
+    expected = index_body(mapping)["mappings"]["_meta"]
     if meta.get("armswatch_mapping") != expected["armswatch_mapping"]:
         logger.warning(
-            "%s was built with an older mapping; run a migration to a new version",
+            "%s was built with an older mapping; its documents lack new fields until "
+            "`armswatch index migrate` rebuilds it as a new version",
             index,
             extra={"event": "index_mapping_outdated", "index": index},
+        )
+        _add_new_fields(client, index, mapping)
+
+
+def _add_new_fields(client: Elasticsearch, index: str, mapping: dict[str, Any]) -> None:
+    """Add the current mapping's fields to an older index (its `_meta` stays old), so
+    documents with new fields are accepted; a field whose type changed cannot be added."""
+    try:
+        client.indices.put_mapping(
+            index=index,
+            properties=mapping["properties"],
+            dynamic_templates=mapping.get("dynamic_templates"),
+        )
+    except BadRequestError as error:
+        logger.warning(
+            "cannot add the new fields to %s (%s); writes may be refused until a migration",
+            index,
+            error.message,
+            extra={"event": "index_mapping_conflict", "index": index},
         )
 
 
@@ -87,7 +114,7 @@ def migrate_alias(
         raise ValueError(f"{alias} is at {old_index}; migrate to a higher version")
     new_index = versioned_name(alias, new_version)
     _create(client, new_index, mapping_of_alias(names, alias))
-    rebuild = _rebuild_listing if alias == names.listings else _keep
+    rebuild = {names.listings: _rebuild_listing, names.history: _rebuild_version}.get(alias, _keep)
     actions = (
         {"_index": new_index, "_id": hit["_id"], "_source": rebuild(hit["_source"])}
         for hit in scan(client, index=old_index, query={"query": {"match_all": {}}})
@@ -115,6 +142,10 @@ def migrate_alias(
 
 def _rebuild_listing(source: dict[str, Any]) -> dict[str, Any]:
     return listing_document(listing_from_source(source))
+
+
+def _rebuild_version(source: dict[str, Any]) -> dict[str, Any]:
+    return archive_document(listing_from_source(source))
 
 
 def _keep(source: dict[str, Any]) -> dict[str, Any]:

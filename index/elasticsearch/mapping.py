@@ -16,11 +16,15 @@ from typing import Any
 from index.elasticsearch.documents import (
     ENTITY_OBJECT,
     FOLDED_PREFIX,
+    HISTORY_LISTING_ID,
     LISTING_KEY,
     SORT_ID,
+    STEMMED_TEXT_FIELDS,
     documents_path_tree,
+    stemmed_field,
 )
 from index.fields import FIELDS, FREE_TEXT_FIELDS, FieldKind
+from index.stemming import ROUTES
 
 DEFAULT_PREFIX = "armswatch"
 # keyword values longer than this are kept in the Listing JSON but not indexed (Lucene's term
@@ -69,6 +73,13 @@ def versioned_name(alias: str, version: int) -> str:
 def listing_properties() -> dict[str, Any]:
     fields = {name: _TYPE_OF_KIND[field.kind] for name, field in FIELDS.items()}
     fields.update({FOLDED_PREFIX + name: _FOLDED_TEXT for name in FREE_TEXT_FIELDS})
+    fields.update(
+        {
+            stemmed_field(name, route): _FOLDED_TEXT
+            for name in STEMMED_TEXT_FIELDS
+            for route in ROUTES
+        }
+    )
     fields[SORT_ID] = {"type": "keyword"}
     properties = documents_path_tree(fields)
     properties[LISTING_KEY] = _STORED_ONLY
@@ -92,15 +103,10 @@ def listings_mapping() -> dict[str, Any]:
 
 
 def history_mapping() -> dict[str, Any]:
-    return {
-        "dynamic": "strict",
-        "properties": {
-            "listing_id": {"type": "keyword"},
-            "version": {"type": "long"},
-            "captured_at": {"type": "date"},
-            LISTING_KEY: _STORED_ONLY,
-        },
-    }
+    """Earlier versions: the listing mapping (so the same queries search them) and the id."""
+    mapping = listings_mapping()
+    mapping["properties"][HISTORY_LISTING_ID] = {"type": "keyword"}
+    return mapping
 
 
 def vendors_mapping() -> dict[str, Any]:

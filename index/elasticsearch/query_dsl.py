@@ -12,6 +12,9 @@ document of `documents.py`:
   patterns), weighted per field as the embedded backend's bm25 weights; every other clause
   scores 0, so filter-only matches rank after text matches (then by `last_seen`)
 - negations are `must_not` (a missing value is "not matching", as the NULL-safe SQL is)
+- a stem term is a `match_phrase` on `stemmed.<field>.<route>` for every stemming route, with
+  the query text stemmed as the listings of that route were (`documents.stemmed_text`); stem
+  terms filter and do not score (as in the embedded backend, where bm25 sees no stems)
 """
 
 from __future__ import annotations
@@ -19,7 +22,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from index.elasticsearch.documents import es_field, es_value, folded_field, folded_tokens
+from index.elasticsearch.documents import (
+    es_field,
+    es_value,
+    folded_field,
+    folded_tokens,
+    stemmed_field,
+    stemmed_text,
+)
 from index.fields import IndexField, lookup_field
 from index.query.nodes import (
     AllOf,
@@ -36,6 +46,7 @@ from index.query.nodes import (
 )
 from index.query.terms import fold_token
 from index.sqlite.schema import FTS_COLUMN_WEIGHTS
+from index.stemming import ROUTES
 
 Dsl = dict[str, Any]
 
@@ -69,6 +80,8 @@ class _Compiler:
         return _unscored(_field_condition(node))
 
     def _text(self, node: TextMatch, positive: bool) -> Dsl:
+        if node.stemmed:
+            return _unscored(_stem_query(node))
         if node.mode == "pattern":
             return _unscored(_any_field(node, _token_pattern))
         if positive:
@@ -125,6 +138,17 @@ def _prefix_phrase(tokens: list[str], path: str, boost: float) -> Dsl:
     clauses: list[Dsl] = [{"span_term": {path: token}} for token in words]
     clauses.append({"span_multi": {"match": {"prefix": {path: {"value": last}}}}})
     return {"span_near": {"clauses": clauses, "slop": 0, "in_order": True, "boost": boost}}
+
+
+def _stem_query(node: TextMatch) -> Dsl:
+    stems = {route: stemmed_text(node.text, route) for route in ROUTES}
+    phrases = [
+        {"match_phrase": {stemmed_field(name, route): {"query": stems[route]}}}
+        for name in node.fields
+        for route in ROUTES
+        if stems[route]
+    ]
+    return {"bool": {"should": phrases, "minimum_should_match": 1}}
 
 
 def _token_pattern(node: TextMatch, path: str, boost: float) -> Dsl:

@@ -3,9 +3,10 @@
 Ordering matches the embedded backend (`index.sqlite.search`):
 - relevance: full-text score (filter-only matches score 0), then newest `last_seen`
 - newest / oldest: by `first_seen`; price_asc / price_desc: by `price.amount_usd`, missing last
-Ties are broken by the listing id, so pages are stable. Pages within the first
-`MAX_RESULT_WINDOW` hits use from/size; deeper ones walk there with `search_after` in a
-point-in-time, as `scan_hits` does.
+Ties are broken by the listing id (and version, among earlier versions), so pages are stable.
+The same functions search the history index (earlier versions) when given its alias. Pages
+within the first `MAX_RESULT_WINDOW` hits use from/size; deeper ones walk there with
+`search_after` in a point-in-time, as `scan_hits` does.
 """
 
 from __future__ import annotations
@@ -27,17 +28,18 @@ FACET_SIZE = 20
 MAX_RESULT_WINDOW = 10_000  # Elasticsearch's default index.max_result_window
 SCAN_PAGE = 1000
 PIT_KEEP_ALIVE = "2m"
-_TIE_BREAK = {SORT_ID: "asc"}
+# the listing id, then the version (unique among earlier versions; one per current listing)
+_TIE_BREAK = [{SORT_ID: "asc"}, {"version": {"order": "asc", "missing": "_last"}}]
 SORTS: dict[SortOrder, list[Any]] = {
     "relevance": [
         {"_score": "desc"},
         {"last_seen": {"order": "desc", "missing": "_last"}},
-        _TIE_BREAK,
+        *_TIE_BREAK,
     ],
-    "newest": [{"first_seen": "desc"}, _TIE_BREAK],
-    "oldest": [{"first_seen": "asc"}, _TIE_BREAK],
-    "price_asc": [{"price.amount_usd": {"order": "asc", "missing": "_last"}}, _TIE_BREAK],
-    "price_desc": [{"price.amount_usd": {"order": "desc", "missing": "_last"}}, _TIE_BREAK],
+    "newest": [{"first_seen": "desc"}, *_TIE_BREAK],
+    "oldest": [{"first_seen": "asc"}, *_TIE_BREAK],
+    "price_asc": [{"price.amount_usd": {"order": "asc", "missing": "_last"}}, *_TIE_BREAK],
+    "price_desc": [{"price.amount_usd": {"order": "desc", "missing": "_last"}}, *_TIE_BREAK],
 }
 
 

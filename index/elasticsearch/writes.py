@@ -22,7 +22,12 @@ from elasticsearch.helpers import scan, streaming_bulk
 from crawlers.listing import Listing
 from crawlers.vendor_profile import VendorProfile
 from index.backend import UpsertReport
-from index.elasticsearch.documents import LISTING_KEY, listing_document, listing_from_source
+from index.elasticsearch.documents import (
+    LISTING_KEY,
+    archive_document,
+    listing_document,
+    listing_from_source,
+)
 from index.elasticsearch.mapping import IndexNames
 from index.errors import IndexStageError
 from index.fields import normalize_keyword
@@ -169,13 +174,7 @@ def _index_action(index: str, doc_id: str, source: dict[str, Any]) -> Action:
 
 
 def _archive_action(history: str, listing: Listing) -> Action:
-    source = {
-        "listing_id": listing.id,
-        "version": listing.version,
-        "captured_at": format_timestamp(listing.captured_at),
-        LISTING_KEY: listing.model_dump(mode="json"),
-    }
-    return _index_action(history, f"{listing.id}@v{listing.version}", source)
+    return _index_action(history, f"{listing.id}@v{listing.version}", archive_document(listing))
 
 
 def _archived_listing_id(doc_id: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from index.errors import QuerySyntaxError
-from index.fields import FREE_TEXT_FIELDS, IndexField, normalize_keyword
+from index.fields import FREE_TEXT_FIELDS, STEMMED_FIELDS, IndexField, normalize_keyword
 from index.query.dates import DateSpan, parse_date
 from index.query.nodes import (
     AllOf,
@@ -20,6 +20,7 @@ from index.query.nodes import (
     RangeMatch,
     RangeValue,
     TextMatch,
+    TextMode,
     ValueMatch,
 )
 from index.query.terms import QueryWord, has_tokens, parse_bool, parse_number
@@ -43,6 +44,14 @@ class LeafBuilder:
         word = QueryWord.parse(raw)
         if field is None or field.kind == "text":
             return self._text_word(word, field)
+        if field.kind == "stemmed":
+            if word.has_wildcards:
+                raise self.error(
+                    f"{field.name} matches words by their stems, without wildcards; "
+                    "use title: or description: for wildcard searches",
+                    position,
+                )
+            return _stemmed(field, word.chars, "words")
         if word.is_match_all:
             return Exists(field.name)
         if field.kind in KEYWORD_KINDS:
@@ -60,6 +69,10 @@ class LeafBuilder:
             if not has_tokens(text):
                 return None
             return TextMatch(_text_fields(field), text, "phrase", slop)
+        if field.kind == "stemmed":
+            if slop is not None:
+                raise self.error(f"proximity (~) is not supported on {field.name}", position)
+            return _stemmed(field, text, "phrase")
         if slop is not None:
             raise self.error(f"proximity (~) needs a text field, not {field.name}", position)
         if field.kind in KEYWORD_KINDS:
@@ -124,6 +137,8 @@ class LeafBuilder:
         include_high: bool,
     ) -> QueryNode:
         """A range; `low`/`high` are (text, position) or None for an open (`*`) end."""
+        if field.kind == "stemmed":
+            raise self.error(f"ranges need a number, date or keyword field, not {field.name}", None)
         low_value, include_low = self._bound(field, low, include_low, upper=False)
         high_value, include_high = self._bound(field, high, include_high, upper=True)
         if low_value is None and high_value is None:
@@ -147,6 +162,12 @@ class LeafBuilder:
 
 def _text_fields(field: IndexField | None) -> tuple[str, ...]:
     return FREE_TEXT_FIELDS if field is None else (field.name,)
+
+
+def _stemmed(field: IndexField, text: str, mode: TextMode) -> TextMatch | None:
+    if not has_tokens(text):
+        return None
+    return TextMatch(STEMMED_FIELDS[field.name], text, mode, stemmed=True)
 
 
 def _date_bound(span: DateSpan, inclusive: bool, upper: bool) -> tuple[datetime, bool]:

@@ -49,12 +49,16 @@ class TextMatch:
     - prefix: one word with a trailing `*`; the last token is a prefix
     - pattern: a word with `?` or an inner/leading `*`, matched against single indexed
       tokens (lowercased, diacritics removed), GLOB-style
+
+    `stemmed` matches by Snowball stems in each listing's language (words and exact phrases
+    only; see `index.stemming`) instead of by the words themselves.
     """
 
     fields: tuple[str, ...]
     text: str
     mode: TextMode = "words"
     slop: int | None = None
+    stemmed: bool = False
 
 
 @dataclass(frozen=True)

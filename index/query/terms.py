@@ -10,8 +10,11 @@ patterns; the backend itself always lets FTS5 tokenise the words it matches.
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 WILDCARDS = frozenset("*?")
 _GLOB_SPECIAL = frozenset("*?[")
@@ -22,25 +25,40 @@ def is_token_char(character: str) -> bool:
     return category[0] in "LNM" or category == "Co"
 
 
+class _SeparatorsToSpaces(dict[int, int]):
+    """A `str.translate` table that turns every separator into a space and keeps token
+    characters: each code point is classified once, then looked up in C."""
+
+    def __missing__(self, code: int) -> int:
+        kept = code if is_token_char(chr(code)) else 0x20
+        self[code] = kept
+        return kept
+
+
+_SEPARATORS_TO_SPACES = _SeparatorsToSpaces()
+_TOKEN_RUN = re.compile(r"\S+")
+
+
+def tokens_as_words(text: str) -> str:
+    """`text` with every separator made a space (same length: offsets are kept)."""
+    return text.translate(_SEPARATORS_TO_SPACES)
+
+
+def token_runs(text: str) -> Iterator[re.Match[str]]:
+    """The tokens of `text` as matches over `tokens_as_words(text)` (with their offsets)."""
+    return _TOKEN_RUN.finditer(tokens_as_words(text))
+
+
 def split_tokens(text: str) -> list[str]:
     """The tokens of `text` as FTS5 unicode61 would cut them (case and diacritics kept)."""
-    tokens: list[str] = []
-    current: list[str] = []
-    for character in text:
-        if is_token_char(character):
-            current.append(character)
-        elif current:
-            tokens.append("".join(current))
-            current = []
-    if current:
-        tokens.append("".join(current))
-    return tokens
+    return tokens_as_words(text).split()
 
 
 def has_tokens(text: str) -> bool:
-    return any(is_token_char(character) for character in text)
+    return not tokens_as_words(text).isspace() and bool(text)
 
 
+@lru_cache(maxsize=65536)
 def fold_token(text: str) -> str:
     """Lowercase without diacritics, as unicode61 `remove_diacritics 2` stores tokens."""
     decomposed = unicodedata.normalize("NFD", text)

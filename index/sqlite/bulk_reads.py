@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from crawlers.listing import Listing
 from crawlers.vendor_profile import VendorProfile
 from index.backend import SortOrder
-from index.sqlite.search import ORDER_BY, check_sort
+from index.sqlite.search import order_by
 from index.sqlite.where import CompiledQuery
 
 PAGE = 500
@@ -22,8 +22,9 @@ def matching_ids(
     connection: sqlite3.Connection, query: CompiledQuery, sort: SortOrder
 ) -> list[str]:
     """The ids of every matching listing in `sort` order (relevance reads as newest last_seen)."""
-    check_sort(sort)
-    sql = f"SELECT listings.id FROM listings WHERE {query.where.sql} ORDER BY {ORDER_BY[sort]}"
+    rows = query.tables.rows
+    order = order_by(query.tables, sort)
+    sql = f"SELECT {rows}.id FROM {rows} WHERE {query.where.sql} ORDER BY {order}"
     return [row[0] for row in connection.execute(sql, query.where.params)]
 
 

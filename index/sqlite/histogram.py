@@ -14,9 +14,10 @@ def listing_histogram(
     connection: sqlite3.Connection, query: CompiledQuery, field: str, interval: str
 ) -> list[Bucket]:
     """Counts per day (dates are stored as UTC ISO text) summed into `interval` buckets."""
-    column = f"listings.{field_column(histogram_field(field, interval).name)}"
+    table = query.tables.rows
+    column = f"{table}.{field_column(histogram_field(field, interval).name)}"
     sql = (
-        f"SELECT substr({column}, 1, 10) AS day, count(*) FROM listings "
+        f"SELECT substr({column}, 1, 10) AS day, count(*) FROM {table} "
         f"WHERE ({query.where.sql}) AND {column} IS NOT NULL GROUP BY day"
     )
     rows = connection.execute(sql, query.where.params).fetchall()

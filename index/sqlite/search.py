@@ -6,7 +6,8 @@ Ordering:
   has no full-text terms)
 - newest / oldest: by `first_seen`
 - price_asc / price_desc: by `price.amount_usd`, listings without one last
-Ties are broken by id, so paging is stable.
+Ties are broken by id (and version, among earlier versions), so paging is stable. The query
+says which tables it reads (`CompiledQuery.tables`): current listings or earlier versions.
 """
 
 from __future__ import annotations
@@ -20,33 +21,44 @@ from index.backend import FacetBucket, SearchHit, SearchResult, SortOrder
 from index.fields import FREE_TEXT_FIELDS, IndexField, facet_field
 from index.sqlite.columns import HIGHLIGHT_END, HIGHLIGHT_START, SqlValue, field_column
 from index.sqlite.schema import FTS_COLUMN_WEIGHTS
+from index.sqlite.tables import TableSet
 from index.sqlite.where import CompiledQuery
 
 FACET_SIZE = 20
 SNIPPET_TOKENS = 32
-_PRICE = f"listings.{field_column('price.amount_usd')}"
-ORDER_BY: dict[SortOrder, str] = {
-    "relevance": "listings.last_seen DESC, listings.id",
-    "newest": "listings.first_seen DESC, listings.id",
-    "oldest": "listings.first_seen ASC, listings.id",
-    "price_asc": f"{_PRICE} IS NULL, {_PRICE} ASC, listings.id",
-    "price_desc": f"{_PRICE} IS NULL, {_PRICE} DESC, listings.id",
-}
-_BM25 = "bm25(listings_fts, {})".format(
-    ", ".join(str(FTS_COLUMN_WEIGHTS[name]) for name in FREE_TEXT_FIELDS)
-)
 _HIGHLIGHTED_FIELDS = ("title", "description")
+SORT_ORDERS: tuple[SortOrder, ...] = ("relevance", "newest", "oldest", "price_asc", "price_desc")
+
+
+def order_by(tables: TableSet, sort: SortOrder) -> str:
+    """The ORDER BY terms of a sort order on a table set (ValueError for an unknown one)."""
+    check_sort(sort)
+    rows = tables.rows
+    price = f"{rows}.{field_column('price.amount_usd')}"
+    first = {
+        "relevance": f"{rows}.last_seen DESC",
+        "newest": f"{rows}.first_seen DESC",
+        "oldest": f"{rows}.first_seen ASC",
+        "price_asc": f"{price} IS NULL, {price} ASC",
+        "price_desc": f"{price} IS NULL, {price} DESC",
+    }[sort]
+    return f"{first}, {tables.tie_break}"
+
+
+def _bm25(tables: TableSet) -> str:
+    weights = ", ".join(str(FTS_COLUMN_WEIGHTS[name]) for name in FREE_TEXT_FIELDS)
+    return f"bm25({tables.fts}, {weights})"
 
 
 def count_listings(connection: sqlite3.Connection, query: CompiledQuery) -> int:
-    sql = f"SELECT count(*) FROM listings WHERE {query.where.sql}"
+    sql = f"SELECT count(*) FROM {query.tables.rows} WHERE {query.where.sql}"
     (total,) = connection.execute(sql, query.where.params).fetchone()
     return int(total)
 
 
 def check_sort(sort: str) -> None:
-    if sort not in ORDER_BY:
-        raise ValueError(f"unknown sort order {sort!r}; use one of {', '.join(ORDER_BY)}")
+    if sort not in SORT_ORDERS:
+        raise ValueError(f"unknown sort order {sort!r}; use one of {', '.join(SORT_ORDERS)}")
 
 
 def search_listings(
@@ -64,7 +76,7 @@ def search_listings(
     check_sort(sort)
     facet_fields = [facet_field(name) for name in facets]
     rows = _hit_rows(connection, query, limit, offset, sort) if limit else []
-    marked = _highlights(connection, query.rank_match, [r[0] for r in rows]) if highlight else {}
+    marked = _highlights(connection, query, [r[0] for r in rows]) if highlight else {}
     hits = [
         SearchHit(Listing.model_validate_json(document), score, marked.get(seq, {}))
         for seq, document, score in rows
@@ -83,20 +95,21 @@ def _hit_rows(
     connection: sqlite3.Connection, query: CompiledQuery, limit: int, offset: int, sort: SortOrder
 ) -> list[tuple[int, str, float]]:
     params: list[SqlValue] = [*query.where.params, limit, offset]
+    rows, fts = query.tables.rows, query.tables.fts
     if sort == "relevance" and query.rank_match is not None:
         sql = (
-            "SELECT listings.seq, listings.document, -coalesce(ranked.score, 0.0) FROM listings "
-            f"LEFT JOIN (SELECT rowid AS seq, {_BM25} AS score FROM listings_fts "
-            "WHERE listings_fts MATCH ?) AS ranked ON ranked.seq = listings.seq "
+            f"SELECT {rows}.seq, {rows}.document, -coalesce(ranked.score, 0.0) FROM {rows} "
+            f"LEFT JOIN (SELECT rowid AS seq, {_bm25(query.tables)} AS score FROM {fts} "
+            f"WHERE {fts} MATCH ?) AS ranked ON ranked.seq = {rows}.seq "
             f"WHERE {query.where.sql} "
-            f"ORDER BY ranked.score IS NULL, ranked.score, {ORDER_BY['relevance']} "
+            f"ORDER BY ranked.score IS NULL, ranked.score, {order_by(query.tables, sort)} "
             "LIMIT ? OFFSET ?"
         )
         params.insert(0, query.rank_match)
     else:
         sql = (
-            "SELECT listings.seq, listings.document, 0.0 FROM listings "
-            f"WHERE {query.where.sql} ORDER BY {ORDER_BY[sort]} LIMIT ? OFFSET ?"
+            f"SELECT {rows}.seq, {rows}.document, 0.0 FROM {rows} "
+            f"WHERE {query.where.sql} ORDER BY {order_by(query.tables, sort)} LIMIT ? OFFSET ?"
         )
     return [
         (int(seq), str(doc), float(score)) for seq, doc, score in connection.execute(sql, params)
@@ -104,17 +117,18 @@ def _hit_rows(
 
 
 def _highlights(
-    connection: sqlite3.Connection, rank_match: str | None, seqs: list[int]
+    connection: sqlite3.Connection, query: CompiledQuery, seqs: list[int]
 ) -> dict[int, dict[str, list[str]]]:
     """Title and description fragments with the matched terms in <mark>…</mark>, HTML-escaped."""
+    rank_match, fts = query.rank_match, query.tables.fts
     if rank_match is None or not seqs:
         return {}
     title, description = (FREE_TEXT_FIELDS.index(name) for name in _HIGHLIGHTED_FIELDS)
     markers = f"'{HIGHLIGHT_START}', '{HIGHLIGHT_END}'"
     sql = (
-        f"SELECT rowid, highlight(listings_fts, {title}, {markers}), "
-        f"snippet(listings_fts, {description}, {markers}, '…', {SNIPPET_TOKENS}) "
-        f"FROM listings_fts WHERE listings_fts MATCH ? "
+        f"SELECT rowid, highlight({fts}, {title}, {markers}), "
+        f"snippet({fts}, {description}, {markers}, '…', {SNIPPET_TOKENS}) "
+        f"FROM {fts} WHERE {fts} MATCH ? "
         f"AND rowid IN ({', '.join('?' * len(seqs))})"
     )
     found: dict[int, dict[str, list[str]]] = {}
@@ -138,17 +152,18 @@ def _facet_counts(
     connection: sqlite3.Connection, query: CompiledQuery, field: IndexField
 ) -> list[FacetBucket]:
     """The FACET_SIZE most frequent values among the matching listings (ties by value)."""
+    rows = query.tables.rows
     if field.kind == "keyword_list":
         sql = (
-            "SELECT kw.value, count(*) AS n FROM listing_keywords AS kw WHERE kw.field = ? "
-            f"AND kw.seq IN (SELECT listings.seq FROM listings WHERE {query.where.sql}) "
+            f"SELECT kw.value, count(*) AS n FROM {query.tables.keywords} AS kw WHERE kw.field = ? "
+            f"AND kw.seq IN (SELECT {rows}.seq FROM {rows} WHERE {query.where.sql}) "
             "GROUP BY kw.value ORDER BY n DESC, kw.value LIMIT ?"
         )
         params: list[SqlValue] = [field.name, *query.where.params, FACET_SIZE]
     else:
-        column = f"listings.{field_column(field.name)}"
+        column = f"{rows}.{field_column(field.name)}"
         sql = (
-            f"SELECT {column}, count(*) AS n FROM listings "
+            f"SELECT {column}, count(*) AS n FROM {rows} "
             f"WHERE {column} IS NOT NULL AND {query.where.sql} "
             f"GROUP BY {column} ORDER BY n DESC, {column} LIMIT ?"
         )

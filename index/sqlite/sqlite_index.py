@@ -10,13 +10,14 @@ from types import TracebackType
 
 from crawlers.listing import Listing
 from crawlers.vendor_profile import VendorProfile
-from index.backend import SearchResult, SortOrder, UpsertReport
+from index.backend import SearchResult, SortOrder, UpsertReport, VersionScope
 from index.histogram import Bucket
 from index.query import build_query
 from index.sqlite import bulk_reads, store
 from index.sqlite.histogram import listing_histogram
-from index.sqlite.schema import connect
+from index.sqlite.index_file import connect
 from index.sqlite.search import count_listings, search_listings
+from index.sqlite.tables import tables_of
 from index.sqlite.where import CompiledQuery, compile_query
 
 
@@ -57,10 +58,12 @@ class SqliteIndex:
         facets: Sequence[str] = (),
         sort: SortOrder = "relevance",
         highlight: bool = True,
+        versions: VersionScope = "current",
         now: datetime | None = None,
     ) -> SearchResult:
-        """Listings matching a Lucene query; `now` anchors date math (default: the clock)."""
-        compiled = self._compile(query, now)
+        """Listings (or earlier versions) matching a Lucene query; `now` anchors date math
+        (default: the clock)."""
+        compiled = self._compile(query, now, versions)
         with self._lock:
             return search_listings(
                 self._connection,
@@ -72,8 +75,10 @@ class SqliteIndex:
                 highlight=highlight,
             )
 
-    def count(self, query: str = "*", *, now: datetime | None = None) -> int:
-        compiled = self._compile(query, now)
+    def count(
+        self, query: str = "*", *, versions: VersionScope = "current", now: datetime | None = None
+    ) -> int:
+        compiled = self._compile(query, now, versions)
         with self._lock:
             return count_listings(self._connection, compiled)
 
@@ -154,5 +159,7 @@ class SqliteIndex:
         return f"SqliteIndex({str(self.path)!r})"
 
     @staticmethod
-    def _compile(query: str, now: datetime | None) -> CompiledQuery:
-        return compile_query(build_query(query, now=now))
+    def _compile(
+        query: str, now: datetime | None, versions: VersionScope = "current"
+    ) -> CompiledQuery:
+        return compile_query(build_query(query, now=now), tables_of(versions))

@@ -12,29 +12,20 @@ from contextlib import contextmanager
 from crawlers.listing import Listing
 from crawlers.vendor_profile import VendorProfile
 from index.backend import UpsertReport
-from index.fields import FREE_TEXT_FIELDS, keyword_list_values, normalize_keyword
-from index.sqlite.columns import (
-    COLUMN_FIELDS,
-    column_values,
-    field_column,
-    format_timestamp,
-    free_text_values,
+from index.fields import normalize_keyword
+from index.sqlite.columns import format_timestamp
+from index.sqlite.tables import (
+    LISTING_TABLES,
+    VERSION_TABLES,
+    delete_derived_rows,
+    find_seq,
+    write_row,
 )
 from index.sqlite.versioning import (
     UpsertOutcome,
     merge_listing,
     stronger_outcome,
     upsert_report,
-)
-
-_COLUMNS = ["id", "document", *(field_column(field.name) for field in COLUMN_FIELDS)]
-_INSERT_LISTING = (
-    f"INSERT INTO listings ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
-)
-_UPDATE_LISTING = f"UPDATE listings SET {', '.join(f'{c} = ?' for c in _COLUMNS)} WHERE seq = ?"
-_INSERT_FTS = (
-    f"INSERT INTO listings_fts (rowid, {', '.join(FREE_TEXT_FIELDS)}) "
-    f"VALUES (?, {', '.join('?' * len(FREE_TEXT_FIELDS))})"
 )
 
 
@@ -66,47 +57,23 @@ def _upsert_one(connection: sqlite3.Connection, listing: Listing) -> UpsertOutco
     stored = Listing.model_validate_json(row[1]) if row else None
     merged = merge_listing(stored, listing)
     if merged.archived is not None:
-        _archive(connection, merged.archived)
+        archive_version(connection, merged.archived)
     document = merged.listing.model_dump_json()
     if row is None or row[1] != document:
         _write(connection, merged.listing, document, row[0] if row else None)
     return merged.outcome
 
 
-def _archive(connection: sqlite3.Connection, listing: Listing) -> None:
-    connection.execute(
-        "INSERT OR REPLACE INTO listing_versions (id, version, captured_at, document) "
-        "VALUES (?, ?, ?, ?)",
-        (
-            listing.id,
-            listing.version,
-            format_timestamp(listing.captured_at),
-            listing.model_dump_json(),
-        ),
-    )
+def archive_version(connection: sqlite3.Connection, listing: Listing) -> None:
+    """Keep a version in the history (replacing a stored one of the same id and version)."""
+    seq = find_seq(connection, VERSION_TABLES, listing)
+    write_row(connection, VERSION_TABLES, listing, listing.model_dump_json(), seq)
 
 
 def _write(
     connection: sqlite3.Connection, listing: Listing, document: str, seq: int | None
 ) -> None:
-    values = [listing.id, document, *column_values(listing)]
-    if seq is None:
-        cursor = connection.execute(_INSERT_LISTING, values)
-        assert cursor.lastrowid is not None
-        seq = cursor.lastrowid
-    else:
-        connection.execute(_UPDATE_LISTING, [*values, seq])
-        _delete_derived_rows(connection, seq)
-    connection.executemany(
-        "INSERT OR IGNORE INTO listing_keywords (seq, field, value) VALUES (?, ?, ?)",
-        [(seq, field, value) for field, value in keyword_list_values(listing)],
-    )
-    connection.execute(_INSERT_FTS, [seq, *free_text_values(listing)])
-
-
-def _delete_derived_rows(connection: sqlite3.Connection, seq: int) -> None:
-    connection.execute("DELETE FROM listing_keywords WHERE seq = ?", (seq,))
-    connection.execute("DELETE FROM listings_fts WHERE rowid = ?", (seq,))
+    write_row(connection, LISTING_TABLES, listing, document, seq)
 
 
 def restore_listings(
@@ -118,7 +85,7 @@ def restore_listings(
     with transaction(connection):
         for listing, versions in items:
             for version in versions:
-                _archive(connection, version)
+                archive_version(connection, version)
             row = connection.execute(
                 "SELECT seq FROM listings WHERE id = ?", (listing.id,)
             ).fetchone()
@@ -150,13 +117,20 @@ def delete_listings(connection: sqlite3.Connection, listing_ids: Iterable[str]) 
             row = connection.execute(
                 "SELECT seq FROM listings WHERE id = ?", (listing_id,)
             ).fetchone()
-            connection.execute("DELETE FROM listing_versions WHERE id = ?", (listing_id,))
+            _delete_versions(connection, listing_id)
             if row is None:
                 continue
-            _delete_derived_rows(connection, row[0])
+            delete_derived_rows(connection, LISTING_TABLES, row[0])
             connection.execute("DELETE FROM listings WHERE seq = ?", (row[0],))
             deleted += 1
     return deleted
+
+
+def _delete_versions(connection: sqlite3.Connection, listing_id: str) -> None:
+    rows = connection.execute("SELECT seq FROM listing_versions WHERE id = ?", (listing_id,))
+    for (seq,) in rows.fetchall():
+        delete_derived_rows(connection, VERSION_TABLES, seq)
+    connection.execute("DELETE FROM listing_versions WHERE id = ?", (listing_id,))
 
 
 def upsert_vendor_profiles(

@@ -1,8 +1,11 @@
-"""Compile the query tree to an SQL condition on `listings`, with bound parameters only.
+"""Compile the query tree to an SQL condition on a row table, with bound parameters only.
 
+The same query compiles for the current listings or their earlier versions (a `TableSet`).
 Full-text terms become `listings.seq IN (SELECT rowid FROM listings_fts WHERE listings_fts
-MATCH ?)`, so AND / OR / NOT compose exactly in SQL. Every condition is NULL-safe (true or
-false, never NULL), so `NOT price.amount_usd:<500` also finds listings without a price.
+MATCH ?)`, so AND / OR / NOT compose exactly in SQL. A stem term matches the stem table once
+per distinct stemming of its text, each time among the rows of the routes that stem it so.
+Every condition is NULL-safe (true or false, never NULL), so `NOT price.amount_usd:<500`
+also finds listings without a price.
 The FTS5 expressions of the terms that count for a match (not under a NOT) are collected
 for ranking (bm25) and highlighting.
 """
@@ -28,15 +31,15 @@ from index.query.nodes import (
 from index.query.terms import fold_token
 from index.sqlite.columns import SqlValue, field_column, sql_value
 from index.sqlite.fts_expressions import any_of, fts_expression
+from index.sqlite.tables import LISTING_TABLES, TableSet
+from index.stemming import stems_by_route
 
-_FTS_MATCH = "listings.seq IN (SELECT rowid FROM listings_fts WHERE listings_fts MATCH ?)"
-_KEYWORD_ROWS = "listings.seq IN (SELECT seq FROM listing_keywords WHERE field = ?{})"
 # a wildcard pattern expands to at most this many distinct indexed tokens
 MAX_PATTERN_EXPANSIONS = 4096
 _PATTERN_MATCH = (
-    "listings.seq IN (SELECT rowid FROM listings_fts WHERE listings_fts MATCH ("
+    "{rows}.seq IN (SELECT rowid FROM {fts} WHERE {fts} MATCH ("
     "SELECT ? || coalesce(group_concat('\"' || replace(term, '\"', '\"\"') || '\"', ' OR '),"
-    " '\"\"') || ')' FROM (SELECT term FROM listings_fts_terms WHERE term GLOB ?{bounds}"
+    " '\"\"') || ')' FROM (SELECT term FROM {terms} WHERE term GLOB ?{bounds}"
     f" LIMIT {MAX_PATTERN_EXPANSIONS})))"
 )
 
@@ -52,10 +55,12 @@ class CompiledQuery:
     where: SqlCondition
     # FTS5 expression of the positive full-text terms (for bm25 and highlights), if any
     rank_match: str | None
+    tables: TableSet = LISTING_TABLES
 
 
 @dataclass
 class _Compiler:
+    tables: TableSet
     ranked: list[str] = field(default_factory=list)
 
     def compile(self, node: QueryNode, positive: bool) -> SqlCondition:
@@ -75,24 +80,48 @@ class _Compiler:
             return SqlCondition(f"NOT ({inner.sql})", inner.params)
         if isinstance(node, TextMatch):
             return self._text(node, positive)
-        return _field_condition(node)
+        return _field_condition(node, self.tables)
 
     def _text(self, node: TextMatch, positive: bool) -> SqlCondition:
+        if node.stemmed:
+            return _stem_match(node, self.tables)
         if node.mode == "pattern":
-            return _token_pattern(node)
+            return _token_pattern(node, self.tables)
         expression = fts_expression(node)
         if positive:
             self.ranked.append(expression)
-        return SqlCondition(_FTS_MATCH, (expression,))
+        tables = self.tables
+        return SqlCondition(
+            f"{tables.rows}.seq IN (SELECT rowid FROM {tables.fts} WHERE {tables.fts} MATCH ?)",
+            (expression,),
+        )
 
 
-def compile_query(node: QueryNode) -> CompiledQuery:
-    compiler = _Compiler()
+def compile_query(node: QueryNode, tables: TableSet = LISTING_TABLES) -> CompiledQuery:
+    compiler = _Compiler(tables)
     where = compiler.compile(node, positive=True)
-    return CompiledQuery(where, any_of(compiler.ranked))
+    return CompiledQuery(where, any_of(compiler.ranked), tables)
 
 
-def _token_pattern(node: TextMatch) -> SqlCondition:
+def _stem_match(node: TextMatch, tables: TableSet) -> SqlCondition:
+    """Rows whose stems (on their own route) match the node's text stemmed on that route."""
+    parts: list[str] = []
+    params: list[SqlValue] = []
+    for stems, routes in stems_by_route(node.text).items():
+        if not stems:
+            continue
+        marks = ", ".join("?" * len(routes))
+        parts.append(
+            f"{tables.rows}.seq IN (SELECT rowid FROM {tables.stems} "
+            f"WHERE {tables.stems} MATCH ? AND route IN ({marks}))"
+        )
+        params += [fts_expression(TextMatch(node.fields, stems, node.mode)), *routes]
+    if not parts:
+        return SqlCondition("0")
+    return SqlCondition("(" + " OR ".join(parts) + ")", tuple(params))
+
+
+def _token_pattern(node: TextMatch, tables: TableSet) -> SqlCondition:
     """A wildcard word, expanded in SQL to the indexed tokens it matches, OR-ed in one MATCH."""
     pattern = fold_token(node.text)
     literal_prefix = _literal_prefix(pattern)
@@ -101,7 +130,8 @@ def _token_pattern(node: TextMatch) -> SqlCondition:
     if literal_prefix:  # lets the vocabulary seek instead of scanning every token
         bounds = " AND term >= ? AND term < ?"
         params += [literal_prefix, literal_prefix[:-1] + chr(ord(literal_prefix[-1]) + 1)]
-    return SqlCondition(_PATTERN_MATCH.format(bounds=bounds), tuple(params))
+    sql = _PATTERN_MATCH.format(rows=tables.rows, fts=tables.fts, terms=tables.terms, bounds=bounds)
+    return SqlCondition(sql, tuple(params))
 
 
 def _column_filter(fields: tuple[str, ...]) -> str:
@@ -120,13 +150,15 @@ def _literal_prefix(pattern: str) -> str:
     return pattern
 
 
-def _field_condition(node: KeywordMatch | ValueMatch | RangeMatch | Exists) -> SqlCondition:
+def _field_condition(
+    node: KeywordMatch | ValueMatch | RangeMatch | Exists, tables: TableSet
+) -> SqlCondition:
     field = _field(node.field)
     if isinstance(node, Exists):
-        return _exists(field)
+        return _exists(field, tables)
     if field.kind == "keyword_list":
-        return _keyword_rows(node, field)
-    column = f"listings.{field_column(field.name)}"
+        return _keyword_rows(node, field, tables)
+    column = f"{tables.rows}.{field_column(field.name)}"
     if isinstance(node, KeywordMatch):
         if node.pattern:
             return SqlCondition(f"({column} IS NOT NULL AND {column} GLOB ?)", (node.value,))
@@ -137,15 +169,21 @@ def _field_condition(node: KeywordMatch | ValueMatch | RangeMatch | Exists) -> S
     return SqlCondition(f"({column} IS NOT NULL{bounds})", params)
 
 
-def _keyword_rows(node: KeywordMatch | ValueMatch | RangeMatch, field: IndexField) -> SqlCondition:
+def _keyword_rows_sql(tables: TableSet, condition: str) -> str:
+    return f"{tables.rows}.seq IN (SELECT seq FROM {tables.keywords} WHERE field = ?{condition})"
+
+
+def _keyword_rows(
+    node: KeywordMatch | ValueMatch | RangeMatch, field: IndexField, tables: TableSet
+) -> SqlCondition:
     if isinstance(node, KeywordMatch):
         operator = "GLOB" if node.pattern else "="
         return SqlCondition(
-            _KEYWORD_ROWS.format(f" AND value {operator} ?"), (field.name, node.value)
+            _keyword_rows_sql(tables, f" AND value {operator} ?"), (field.name, node.value)
         )
     if isinstance(node, RangeMatch):
         bounds, params = _range_bounds("value", node)
-        return SqlCondition(_KEYWORD_ROWS.format(bounds), (field.name, *params))
+        return SqlCondition(_keyword_rows_sql(tables, bounds), (field.name, *params))
     raise ValueError(f"{field.name} holds keywords, not {node.value!r}")
 
 
@@ -162,14 +200,14 @@ def _range_bounds(column: str, node: RangeMatch) -> tuple[str, tuple[SqlValue, .
     return sql, tuple(params)
 
 
-def _exists(field: IndexField) -> SqlCondition:
+def _exists(field: IndexField, tables: TableSet) -> SqlCondition:
     if field.kind == "text" and field.name in FREE_TEXT_FIELDS:
         return SqlCondition(
-            f"listings.seq IN (SELECT rowid FROM listings_fts WHERE {field.name} <> '')"
+            f"{tables.rows}.seq IN (SELECT rowid FROM {tables.fts} WHERE {field.name} <> '')"
         )
     if field.kind == "keyword_list":
-        return SqlCondition(_KEYWORD_ROWS.format(""), (field.name,))
-    return SqlCondition(f"listings.{field_column(field.name)} IS NOT NULL")
+        return SqlCondition(_keyword_rows_sql(tables, ""), (field.name,))
+    return SqlCondition(f"{tables.rows}.{field_column(field.name)} IS NOT NULL")
 
 
 def _field(name: str) -> IndexField:

@@ -6,6 +6,7 @@ are skipped when none answers, or fail when `ARMSWATCH_REQUIRE_ES=1` (as the con
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -158,3 +159,26 @@ def test_migrate_elasticsearch_keeps_every_listing(
     again = run_armswatch("index", "migrate", "--to-version", "2", data_dir=tmp_path, env=env)
     assert again.returncode == exit_codes.FAILED
     assert snapshot(es_target) == snapshot(source_url)
+
+
+def test_search_history_finds_earlier_versions_with_their_times(tmp_path: Path) -> None:
+    index = open_index(f"sqlite:///{tmp_path}/armswatch.db")
+    try:
+        glock = build_listing("glock", title="Glock 19", price=Price(amount=500, currency="USD"))
+        index.upsert([glock])
+        index.upsert([_recaptured(glock, 1, title="Compact handgun")])
+    finally:
+        index.close()
+    current = run_armswatch("search", "title:glock", "--json", data_dir=tmp_path)
+    assert current.returncode == exit_codes.OK, current.stderr
+    assert '"total": 0' in current.stdout
+    wide = {"COLUMNS": "200"}
+    done = run_armswatch("search", "title:glock", "--history", data_dir=tmp_path, env=wide)
+    assert done.returncode == exit_codes.OK, done.stderr
+    assert "1 earlier versions match" in done.stdout
+    row = next(line for line in done.stdout.splitlines() if "glock" in line)
+    assert "│ 1 " in row and "2024-06-01 12:00" in row and "Glock 19" in row
+    as_json = run_armswatch("search", "title:glock", "--history", "--json", data_dir=tmp_path)
+    document = json.loads(as_json.stdout)
+    assert document["versions"] == "earlier"
+    assert [(hit["id"], hit["version"]) for hit in document["hits"]] == [("glock", 1)]
