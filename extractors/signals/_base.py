@@ -75,15 +75,12 @@ def lowered(text: str) -> str:
 _FOLDS_ODDLY = re.compile("[\u0131\u017f\u1c80-\u1c88\u1e9b\ufb05\ufb06]")
 
 
-@lru_cache(maxsize=8)
 def prefilter_text(text: str) -> str | None:
     """The lowercased text that pre-filters search, or None when they must not skip it.
 
     Shared by all extractors (cached for the last texts seen), so a text is lowercased once.
     """
-    if _FOLDS_ODDLY.search(text):
-        return None
-    return _lowered(text)
+    return scanned(text).prefilter
 
 
 GateCheck = Callable[[str, int, int], bool]
@@ -107,7 +104,7 @@ class _GateIndex:
     def __init__(self) -> None:
         self.keys: dict[str, list[tuple[int, GateCheck | None]]] = {}
         self.count = 0
-        self.automaton: Any = None
+        self.automata: tuple[Any, Any] | None = None  # for other texts, for ASCII ones
 
     def gate(
         self, keys: Iterable[str], check: GateCheck | None = None, bit: int | None = None
@@ -119,37 +116,69 @@ class _GateIndex:
             self.count += 1
         for key in keys:
             self.keys.setdefault(key.lower(), []).append((bit, check))
-        self.automaton = None
-        _gates.cache_clear()
+        self.automata = None
+        scanned.cache_clear()
         return bit
 
-    def compile(self) -> Any:
-        if self.automaton is None:
-            automaton = ahocorasick.Automaton()
-            for key, gates in self.keys.items():
-                plain = 0
-                for bit, check in gates:
-                    plain |= bit if check is None else 0
-                checked = tuple((bit, check) for bit, check in gates if check is not None)
-                automaton.add_word(key, _Key(len(key), plain, checked))
-            automaton.make_automaton()
-            self.automaton = automaton
-        return self.automaton
+    def automaton(self, ascii_text: bool) -> Any:
+        """The automaton for a lowercased text: without the non-ASCII keys for an ASCII one."""
+        if self.automata is None:
+            keys = sorted(self.keys, key=_key_order)
+            self.automata = (_automaton(self.keys, keys), _automaton(self.keys, keys, True))
+        return self.automata[ascii_text]
+
+
+# pyahocorasick looks a character up among a node's children one after the other, in the
+# order they were added: keys starting with frequent characters go first (only speed).
+_FREQUENT = " etaoinsrhldcumfpgwybvkxjqz.,:0123456789оаеинтсрвлкмдпуяыь"
+
+
+def _key_order(key: str) -> tuple[int, str]:
+    rank = _FREQUENT.find(key[0])
+    return (rank if rank >= 0 else len(_FREQUENT), key)
+
+
+def _automaton(
+    gates: dict[str, list[tuple[int, GateCheck | None]]], keys: list[str], ascii_only: bool = False
+) -> Any:
+    automaton = ahocorasick.Automaton()
+    for key in keys:
+        if ascii_only and not key.isascii():
+            continue
+        plain = 0
+        for bit, check in gates[key]:
+            plain |= bit if check is None else 0
+        checked = tuple((bit, check) for bit, check in gates[key] if check is not None)
+        automaton.add_word(key, _Key(len(key), plain, checked))
+    automaton.make_automaton()
+    return automaton
 
 
 GATES = _GateIndex()
 
 
+class Scanned(NamedTuple):
+    """What every extractor's pre-filter needs of a text, computed once for all of them."""
+
+    lower: str  # `lowered(text)`
+    prefilter: str | None  # `prefilter_text(text)`
+    gates: int  # `gates(text)`
+
+
 @lru_cache(maxsize=8)
-def _lowered(text: str) -> str:
-    return lowered(text)
+def scanned(text: str) -> Scanned:
+    """The lowercased text, pre-filter text and gate bits of a text (cached for the last seen)."""
+    if text.isascii():  # no "\u0130", nothing that folds oddly
+        lower = text.lower()
+        return Scanned(lower, lower, _gate_bits(lower, GATES.automaton(True)))
+    lower = lowered(text)
+    prefilter = None if _FOLDS_ODDLY.search(text) else lower
+    return Scanned(lower, prefilter, _gate_bits(lower, GATES.automaton(False)))
 
 
-@lru_cache(maxsize=4)
-def _gates(text: str) -> int:
-    lower = _lowered(text)
+def _gate_bits(lower: str, automaton: Any) -> int:
     gates = 0
-    for end, key in GATES.compile().iter(lower):
+    for end, key in automaton.iter(lower):
         gates |= key.gates
         for bit, check in key.checked:
             if not gates & bit and check(lower, end + 1 - key.length, end + 1):
@@ -157,14 +186,19 @@ def _gates(text: str) -> int:
     return gates
 
 
+def _lowered(text: str) -> str:
+    return scanned(text).lower
+
+
 def gates(text: str) -> int:
     """The bits of the gates that hold for a text (cached for the last texts seen)."""
-    return _gates(text)
+    return scanned(text).gates
 
 
 def gate_holds(text: str, bit: int) -> bool:
     """False only when the gate rules every match of its extractor out."""
-    return prefilter_text(text) is None or bool(_gates(text) & bit)
+    scan = scanned(text)
+    return scan.prefilter is None or bool(scan.gates & bit)
 
 
 class Triggered:

@@ -155,9 +155,12 @@ _LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01
 
 def find(text: str, field: str) -> list[Entity]:
     """EMAIL and MESSENGER entities; a span claimed by a messenger is not also an e-mail."""
+    return find_unfiltered(text, field) if may_contain(text) else []
+
+
+def find_unfiltered(text: str, field: str) -> list[Entity]:
+    """`find` for a text that `may_contain` let through."""
     found: list[Entity] = []
-    if not may_contain(text):
-        return found
     taken: list[Span] = []
     for triggered, normalize in MESSENGERS:
         for match in triggered.finditer(text):
