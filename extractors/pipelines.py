@@ -13,6 +13,7 @@ listing's own.
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Iterable, Iterator
 from functools import cache
@@ -208,4 +209,8 @@ def pipeline(language: str) -> Language:
     keep_quotes_on_words(nlp)
     use_matching_norms(nlp)
     nlp.add_pipe(RULER, config={"language": language})
+    # A pipeline (its vocabulary, matcher and the vocabularies behind it: some 10^5 objects)
+    # lives as long as the process: move everything alive now out of the cyclic collector's
+    # way, which otherwise walks it on every full collection while listings are annotated.
+    gc.freeze()
     return nlp
