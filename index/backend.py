@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal, Protocol, runtime_checkable
+from typing import Literal, Protocol, get_args, runtime_checkable
 
 from crawlers.listing import Listing
 from crawlers.vendor_profile import VendorProfile
@@ -17,7 +17,27 @@ from crawlers.vendor_profile import VendorProfile
 SortOrder = Literal["relevance", "newest", "oldest", "price_asc", "price_desc"]
 # what a search reads: the current listings, or the earlier versions kept when listings changed
 VersionScope = Literal["current", "earlier"]
-VERSION_SCOPES: tuple[VersionScope, ...] = ("current", "earlier")
+SORT_ORDERS: tuple[SortOrder, ...] = get_args(SortOrder)
+VERSION_SCOPES: tuple[VersionScope, ...] = get_args(VersionScope)
+
+
+def check_sort(sort: str) -> None:
+    """ValueError for a sort order no backend knows."""
+    if sort not in SORT_ORDERS:
+        raise ValueError(f"unknown sort order {sort!r}; use one of {', '.join(SORT_ORDERS)}")
+
+
+def check_page(limit: int, offset: int, sort: str) -> None:
+    """ValueError for a negative page bound or an unknown sort order."""
+    if limit < 0 or offset < 0:
+        raise ValueError("limit and offset must not be negative")
+    check_sort(sort)
+
+
+def check_versions(versions: str) -> None:
+    """ValueError for a version scope no backend knows."""
+    if versions not in VERSION_SCOPES:
+        raise ValueError(f"unknown versions {versions!r}; use {' or '.join(VERSION_SCOPES)}")
 
 
 @dataclass(frozen=True)

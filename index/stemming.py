@@ -9,7 +9,7 @@ only through English stemming of "pistolen" (which leaves it "pistolen").
 
 Both backends stem here, with PyStemmer (the Snowball project's C stemmers; 150 times faster
 than the pure-Python `snowballstemmer`, whose stems it gives): the embedded index stores the
-stems, Elasticsearch indexes them (`index.elasticsearch.documents.stemmed_text`) with its
+stems, Elasticsearch indexes them (`index.elasticsearch.documents.folded_stems`) with its
 built-in `whitespace` analyzer, so any stock Elasticsearch 8 cluster serves stemmed search
 without plugins and both backends find the same listings. Stored stems depend on the stemmer's
 version, so PyStemmer is held below 3.0 (Snowball 3's new Dutch stemmer gives other stems,

@@ -13,7 +13,7 @@ indexed under `title` / `description` with the standard analyzer for other tools
 
 For stemmed search the title and description are also indexed under
 `stemmed.<field>.<route>`, the route being the listing's language (`index.stemming`), as their
-folded Snowball stems (`stemmed_text`), again with the `whitespace` analyzer: armswatch stems
+folded Snowball stems (`folded_stems`), again with the `whitespace` analyzer: armswatch stems
 as the embedded index does, so any stock Elasticsearch 8 cluster serves it, without plugins.
 """
 
@@ -73,7 +73,7 @@ def folded_field(name: str) -> str:
     return f"{FOLDED_PREFIX}{name}"
 
 
-def stemmed_text(text: str, route: str) -> str:
+def folded_stems(text: str, route: str) -> str:
     """`text` as the space-separated folded stems of stemming route `route` (the embedded index
     stores the stems and FTS5 folds them alike)."""
     return " ".join(fold_token(stem) for stem in stem_tokens(text, route))
@@ -123,7 +123,7 @@ def _field_values(listing: Listing) -> Iterator[tuple[str, Any]]:
             yield folded_field(name), text
     route = stem_route(listing.language)
     for name in STEMMED_TEXT_FIELDS:
-        stems = stemmed_text(getattr(listing, name), route)
+        stems = folded_stems(getattr(listing, name), route)
         if stems:
             yield stemmed_field(name, route), stems
     by_label: dict[str, list[str]] = {}

@@ -16,7 +16,7 @@ from elasticsearch import ApiError, Elasticsearch, TransportError
 
 from crawlers.listing import Listing
 from crawlers.vendor_profile import VendorProfile
-from index.backend import SearchResult, SortOrder, UpsertReport, VersionScope
+from index.backend import SearchResult, SortOrder, UpsertReport, VersionScope, check_versions
 from index.elasticsearch import bulk_reads, indices, searching, writes
 from index.elasticsearch.connection import EsSettings, connect, parse_es_url
 from index.elasticsearch.histogram import listing_histogram
@@ -114,11 +114,8 @@ class ElasticsearchIndex:
         return searching.count_listings(self.client, alias, self._compile(query, now))
 
     def _alias_of(self, versions: VersionScope) -> str:
-        if versions == "current":
-            return self.names.listings
-        if versions == "earlier":
-            return self.names.history
-        raise ValueError(f"unknown versions {versions!r}; use current or earlier")
+        check_versions(versions)
+        return self.names.history if versions == "earlier" else self.names.listings
 
     def histogram(
         self,

@@ -13,7 +13,7 @@ document of `documents.py`:
   scores 0, so filter-only matches rank after text matches (then by `last_seen`)
 - negations are `must_not` (a missing value is "not matching", as the NULL-safe SQL is)
 - a stem term is a `match_phrase` on `stemmed.<field>.<route>` for every stemming route, with
-  the query text stemmed as the listings of that route were (`documents.stemmed_text`); stem
+  the query text stemmed as the listings of that route were (`documents.folded_stems`); stem
   terms filter and do not score (as in the embedded backend, where bm25 sees no stems)
 """
 
@@ -26,9 +26,9 @@ from index.elasticsearch.documents import (
     es_field,
     es_value,
     folded_field,
+    folded_stems,
     folded_tokens,
     stemmed_field,
-    stemmed_text,
 )
 from index.fields import IndexField, lookup_field
 from index.query.nodes import (
@@ -141,7 +141,7 @@ def _prefix_phrase(tokens: list[str], path: str, boost: float) -> Dsl:
 
 
 def _stem_query(node: TextMatch) -> Dsl:
-    stems = {route: stemmed_text(node.text, route) for route in ROUTES}
+    stems = {route: folded_stems(node.text, route) for route in ROUTES}
     phrases = [
         {"match_phrase": {stemmed_field(name, route): {"query": stems[route]}}}
         for name in node.fields

@@ -18,7 +18,14 @@ from typing import Any
 from elasticsearch import Elasticsearch
 
 from crawlers.listing import Listing
-from index.backend import FacetBucket, SearchHit, SearchResult, SortOrder
+from index.backend import (
+    FacetBucket,
+    SearchHit,
+    SearchResult,
+    SortOrder,
+    check_page,
+    check_sort,
+)
 from index.elasticsearch.documents import LISTING_KEY, SORT_ID, es_field, listing_from_source
 from index.elasticsearch.highlight import highlight_listing
 from index.elasticsearch.query_dsl import CompiledSearch
@@ -54,9 +61,7 @@ def search_listings(
     sort: SortOrder,
     highlight: bool,
 ) -> SearchResult:
-    if limit < 0 or offset < 0:
-        raise ValueError("limit and offset must not be negative")
-    _check_sort(sort)
+    check_page(limit, offset, sort)
     facet_fields = [facet_field(name) for name in facets]
     aggregations = {
         f"facet_{number}": _facet_aggregation(field) for number, field in enumerate(facet_fields)
@@ -89,11 +94,6 @@ def count_listings(client: Elasticsearch, alias: str, compiled: CompiledSearch) 
     return int(client.count(index=alias, query=compiled.query)["count"])
 
 
-def _check_sort(sort: str) -> None:
-    if sort not in SORTS:
-        raise ValueError(f"unknown sort order {sort!r}; use one of {', '.join(SORTS)}")
-
-
 def _hit(raw: dict[str, Any], compiled: CompiledSearch, highlight: bool) -> SearchHit:
     listing = listing_from_source(raw["_source"])
     marked = highlight_listing(listing, compiled.positive_text) if highlight else {}
@@ -104,7 +104,7 @@ def scan_hits(
     client: Elasticsearch, alias: str, compiled: CompiledSearch, sort: SortOrder = "newest"
 ) -> Iterator[dict[str, Any]]:
     """Every matching hit in `sort` order, paged with search_after in a point-in-time."""
-    _check_sort(sort)
+    check_sort(sort)
     pit_id = client.open_point_in_time(index=alias, keep_alive=PIT_KEEP_ALIVE)["id"]
     try:
         search_after: list[Any] | None = None

@@ -55,7 +55,7 @@ def split_tokens(text: str) -> list[str]:
 
 
 def has_tokens(text: str) -> bool:
-    return not tokens_as_words(text).isspace() and bool(text)
+    return bool(tokens_as_words(text).strip())
 
 
 @lru_cache(maxsize=65536)

@@ -17,7 +17,14 @@ import sqlite3
 from collections.abc import Sequence
 
 from crawlers.listing import Listing
-from index.backend import FacetBucket, SearchHit, SearchResult, SortOrder
+from index.backend import (
+    FacetBucket,
+    SearchHit,
+    SearchResult,
+    SortOrder,
+    check_page,
+    check_sort,
+)
 from index.fields import FREE_TEXT_FIELDS, IndexField, facet_field
 from index.sqlite.columns import HIGHLIGHT_END, HIGHLIGHT_START, SqlValue, field_column
 from index.sqlite.schema import FTS_COLUMN_WEIGHTS
@@ -27,7 +34,6 @@ from index.sqlite.where import CompiledQuery
 FACET_SIZE = 20
 SNIPPET_TOKENS = 32
 _HIGHLIGHTED_FIELDS = ("title", "description")
-SORT_ORDERS: tuple[SortOrder, ...] = ("relevance", "newest", "oldest", "price_asc", "price_desc")
 
 
 def order_by(tables: TableSet, sort: SortOrder) -> str:
@@ -56,11 +62,6 @@ def count_listings(connection: sqlite3.Connection, query: CompiledQuery) -> int:
     return int(total)
 
 
-def check_sort(sort: str) -> None:
-    if sort not in SORT_ORDERS:
-        raise ValueError(f"unknown sort order {sort!r}; use one of {', '.join(SORT_ORDERS)}")
-
-
 def search_listings(
     connection: sqlite3.Connection,
     query: CompiledQuery,
@@ -71,9 +72,7 @@ def search_listings(
     sort: SortOrder,
     highlight: bool,
 ) -> SearchResult:
-    if limit < 0 or offset < 0:
-        raise ValueError("limit and offset must not be negative")
-    check_sort(sort)
+    check_page(limit, offset, sort)
     facet_fields = [facet_field(name) for name in facets]
     rows = _hit_rows(connection, query, limit, offset, sort) if limit else []
     marked = _highlights(connection, query, [r[0] for r in rows]) if highlight else {}

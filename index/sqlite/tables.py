@@ -13,7 +13,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from crawlers.listing import Listing
-from index.backend import VersionScope
+from index.backend import VersionScope, check_versions
 from index.fields import FREE_TEXT_FIELDS, keyword_list_values
 from index.sqlite.columns import (
     COLUMN_FIELDS,
@@ -63,11 +63,8 @@ VERSION_TABLES = TableSet(
 
 def tables_of(versions: VersionScope) -> TableSet:
     """The tables a search of `versions` reads; ValueError for an unknown scope."""
-    if versions == "current":
-        return LISTING_TABLES
-    if versions == "earlier":
-        return VERSION_TABLES
-    raise ValueError(f"unknown versions {versions!r}; use current or earlier")
+    check_versions(versions)
+    return VERSION_TABLES if versions == "earlier" else LISTING_TABLES
 
 
 def find_seq(connection: sqlite3.Connection, tables: TableSet, listing: Listing) -> int | None:
