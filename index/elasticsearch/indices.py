@@ -1,13 +1,14 @@
 """Creating the versioned indices behind their aliases, and migrating to a new version.
 
 `<prefix>-listings` is an alias onto `<prefix>-listings-v<N>` (likewise the history and the
-vendors). `ensure_indices` creates version 1 of any alias that is missing; on an index built
-with an older mapping it adds the new fields (so writes go on) and warns that old documents
-lack them until a migration. `migrate_alias` builds version N+1 with the current mapping,
-copies every document with `scan` + `bulk` (re-deriving listing and history documents from
-their stored Listing JSON, so new fields are filled in), checks the count, swaps the alias
-atomically and deletes the old index. Writes made while a migration copies are not carried
-over: stop crawls first.
+vendors); an index template per alias (`<alias>-v*`) holds the settings and explicit mappings
+every version is created with. `ensure_indices` creates version 1 of any alias that is
+missing; on an index built with an older mapping it adds the new fields (so writes go on) and
+warns that old documents lack them until a migration. `migrate_alias` builds version N+1 with
+the current mapping, copies every document with `scan` + `bulk` (re-deriving listing and
+history documents from their stored Listing JSON, so new fields are filled in), checks the
+count, swaps the alias atomically and deletes the old index. Writes made while a migration
+copies are not carried over: stop crawls first.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from index.errors import BackendConfigError, IndexStageError
 
 logger = logging.getLogger(__name__)
 _VERSION = re.compile(r"-v(\d+)$")
+TEMPLATE_PRIORITY = 200
 
 
 def ensure_indices(client: Elasticsearch, names: IndexNames) -> None:
@@ -42,21 +44,37 @@ def ensure_indices(client: Elasticsearch, names: IndexNames) -> None:
                 f"{alias} is an index, not an alias onto a versioned index; "
                 "use another ?prefix= or delete it"
             )
-        _create(client, versioned_name(alias, 1), mapping_of_alias(names, alias), alias)
+        _create(client, alias, 1, mapping_of_alias(names, alias), write=True)
 
 
 def _create(
-    client: Elasticsearch, index: str, mapping: dict[str, Any], alias: str | None = None
-) -> None:
-    body = index_body(mapping)
-    aliases = {alias: {"is_write_index": True}} if alias else None
+    client: Elasticsearch, alias: str, version: int, mapping: dict[str, Any], *, write: bool
+) -> str:
+    """Create version `version` of an alias's index through the alias's index template (put
+    first, so the template always holds the current mapping); with `write`, the alias points
+    at it as its write index. The index name."""
+    _put_template(client, alias, mapping)
+    index = versioned_name(alias, version)
+    aliases = {alias: {"is_write_index": True}} if write else None
     try:
-        client.indices.create(
-            index=index, settings=body["settings"], mappings=body["mappings"], aliases=aliases
-        )
+        client.indices.create(index=index, aliases=aliases)
     except BadRequestError as error:
         if error.error != "resource_already_exists_exception":  # created by another process
             raise
+    return index
+
+
+def _put_template(client: Elasticsearch, alias: str, mapping: dict[str, Any]) -> None:
+    """The index template that gives every version of an alias (`<alias>-v<N>`) its settings
+    and explicit mappings; priority above the stack's own templates (100)."""
+    body = index_body(mapping)
+    client.indices.put_index_template(
+        name=alias,
+        index_patterns=[f"{alias}-v*"],
+        priority=TEMPLATE_PRIORITY,
+        template={"settings": body["settings"], "mappings": body["mappings"]},
+        meta={"managed_by": "armswatch"},
+    )
 
 
 def current_index(client: Elasticsearch, alias: str) -> str:
@@ -112,8 +130,7 @@ def migrate_alias(
     old_index = current_index(client, alias)
     if new_version <= index_version(old_index):
         raise ValueError(f"{alias} is at {old_index}; migrate to a higher version")
-    new_index = versioned_name(alias, new_version)
-    _create(client, new_index, mapping_of_alias(names, alias))
+    new_index = _create(client, alias, new_version, mapping_of_alias(names, alias), write=False)
     rebuild = {names.listings: _rebuild_listing, names.history: _rebuild_version}.get(alias, _keep)
     actions = (
         {"_index": new_index, "_id": hit["_id"], "_source": rebuild(hit["_source"])}
@@ -153,8 +170,10 @@ def _keep(source: dict[str, Any]) -> dict[str, Any]:
 
 
 def delete_indices(client: Elasticsearch, names: IndexNames) -> None:
-    """Delete every index behind the prefix's aliases (tests and resets)."""
+    """Delete every index behind the prefix's aliases, and their templates (tests and resets)."""
     for alias in names.all_aliases():
         if client.indices.exists_alias(name=alias):
             for index in list(client.indices.get_alias(name=alias)):
                 client.indices.delete(index=index)
+        if client.indices.exists_index_template(name=alias):
+            client.indices.delete_index_template(name=alias)

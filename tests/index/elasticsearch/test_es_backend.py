@@ -64,6 +64,25 @@ def test_open_index_returns_the_backend_on_versioned_indices(es_url: str) -> Non
         opened.close()
 
 
+def test_every_version_gets_its_mapping_from_the_alias_template(
+    index: ElasticsearchIndex,
+) -> None:
+    client = index.client
+    for alias in index.names.all_aliases():
+        (template,) = client.indices.get_index_template(name=alias)["index_templates"]
+        body = template["index_template"]
+        assert body["index_patterns"] == [f"{alias}-v*"]
+        (version,) = client.indices.get_alias(name=alias)
+        stored = client.indices.get_mapping(index=version)[version]["mappings"]
+        assert stored["_meta"] == body["template"]["mappings"]["_meta"]
+    index.migrate(2)  # the new version is created through the template too
+    version = f"{index.names.listings}-v2"
+    stored = client.indices.get_mapping(index=version)[version]["mappings"]
+    assert "stemmed" in stored["properties"]
+    index.drop()
+    assert not client.indices.exists_index_template(name=index.names.listings)
+
+
 def test_upsert_is_idempotent_and_versions_go_to_the_history(index: ElasticsearchIndex) -> None:
     listing = build_listing("a", title="Glock 19", price=None)
     assert index.upsert([listing]) == UpsertReport(new=("a",))
