@@ -9,7 +9,14 @@ STAMP := $(VENV)/.installed-stamp
 
 install: $(STAMP)
 
+# Debian packages: Chromium for `render: browser` sources, Tor for its control-port tests.
+DEBIAN_PACKAGES := chromium tor
+SUDO := $(shell test "$$(id -u)" = 0 || echo sudo)
+
 $(STAMP): pyproject.toml
+	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; fi
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'

@@ -3,6 +3,13 @@
 - `ARMSWATCH_DATA`: the data directory (default `./data`): index, runs, logs, spool.
 - `ARMSWATCH_INDEX`: the index URL (default `sqlite:///<data>/armswatch.db`).
 - `ARMSWATCH_SOURCES`: source directories, separated by `:` (default `./sources`).
+- `ARMSWATCH_TOR_PROXY`: Tor's SocksPort for `network: tor` sources (default
+  `socks5h://127.0.0.1:9050`); `ARMSWATCH_I2P_PROXY`: the I2P router's HTTP proxy (default
+  `http://127.0.0.1:4444`).
+- `ARMSWATCH_TOR_CONTROL`: Tor's ControlPort as `host:port` (optional; cookie authentication,
+  or the password in `ARMSWATCH_TOR_CONTROL_PASSWORD`).
+- `ARMSWATCH_SECRETS`: a YAML file of persona credentials, kept outside the repository.
+- `ARMSWATCH_CHROMIUM`: the Chromium binary for `render: browser` (default `/usr/bin/chromium`).
 """
 
 from __future__ import annotations
@@ -19,6 +26,11 @@ class AppSettings(BaseModel):
     data_dir: Path
     index_url: str
     sources_dirs: tuple[Path, ...]
+    tor_proxy: str = "socks5h://127.0.0.1:9050"
+    i2p_proxy: str = "http://127.0.0.1:4444"
+    tor_control: str | None = None
+    secrets_file: Path | None = None
+    chromium: Path = Path("/usr/bin/chromium")
 
     @classmethod
     def from_env(cls) -> AppSettings:
@@ -26,7 +38,19 @@ class AppSettings(BaseModel):
         index_url = os.environ.get("ARMSWATCH_INDEX") or f"sqlite:///{data_dir / 'armswatch.db'}"
         sources = os.environ.get("ARMSWATCH_SOURCES", "sources")
         dirs = tuple(Path(part).resolve() for part in sources.split(os.pathsep) if part)
-        return cls(data_dir=data_dir, index_url=index_url, sources_dirs=dirs)
+        secrets = os.environ.get("ARMSWATCH_SECRETS")
+        return cls(
+            data_dir=data_dir,
+            index_url=index_url,
+            sources_dirs=dirs,
+            tor_proxy=os.environ.get("ARMSWATCH_TOR_PROXY")
+            or cls.model_fields["tor_proxy"].default,
+            i2p_proxy=os.environ.get("ARMSWATCH_I2P_PROXY")
+            or cls.model_fields["i2p_proxy"].default,
+            tor_control=os.environ.get("ARMSWATCH_TOR_CONTROL") or None,
+            secrets_file=Path(secrets).resolve() if secrets else None,
+            chromium=Path(os.environ.get("ARMSWATCH_CHROMIUM") or "/usr/bin/chromium"),
+        )
 
     @property
     def runs_db(self) -> Path:
@@ -39,3 +63,17 @@ class AppSettings(BaseModel):
     @property
     def spool_dir(self) -> Path:
         return self.data_dir / "spool"
+
+    @property
+    def sessions_dir(self) -> Path:
+        """Saved sessions (cookies, browser storage) per source and persona."""
+        return self.data_dir / "sessions"
+
+    @property
+    def captcha_db(self) -> Path:
+        """CAPTCHA tasks waiting for an analyst, and their images."""
+        return self.data_dir / "captcha.db"
+
+    @property
+    def screenshots_dir(self) -> Path:
+        return self.data_dir / "screenshots"

@@ -7,10 +7,10 @@ selector that does not compile is an error at load time that names the file and 
 from __future__ import annotations
 
 import re
-from typing import Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from crawlers.access import AccessMixin
 from crawlers.listing import SourceKind
 from crawlers.selectors import FieldSelector
 
@@ -129,14 +129,12 @@ class RateLimit(_Config):
     timeout: float = Field(default=60.0, gt=0, description="seconds per request")
 
 
-class Source(_Config):
-    """One site to crawl."""
+class Source(AccessMixin):
+    """One site to crawl (how it is reached: `crawlers.access`)."""
 
     name: str = Field(description="unique id, lower case letters, digits, '-' and '_'")
     market: str | None = Field(default=None, description="display name of the site; default: name")
     kind: SourceKind
-    network: Literal["clearnet", "tor", "i2p"] = "clearnet"
-    render: Literal["static", "browser"] = "static"
     start_urls: list[AnyHttpUrl] = Field(min_length=1)
     languages: list[str] = Field(default_factory=list, description="ISO 639-1 codes")
     index: IndexPage
