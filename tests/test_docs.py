@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from crawlers.access import BrowserOptions, Captcha, Login, PageAction, QueuePage
 from crawlers.source import (
     Defaults,
     DetailPage,
@@ -19,7 +20,22 @@ README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding=
 
 
 @pytest.mark.parametrize(
-    "model", [Source, IndexPage, Pagination, DetailPage, VendorPage, Defaults, Limits, RateLimit]
+    "model",
+    [
+        Source,
+        IndexPage,
+        Pagination,
+        DetailPage,
+        VendorPage,
+        Defaults,
+        Limits,
+        RateLimit,
+        BrowserOptions,
+        PageAction,
+        Login,
+        Captcha,
+        QueuePage,
+    ],
 )
 def test_every_source_key_is_documented(model: type) -> None:
     undocumented = [name for name in model.model_fields if f"{name}:" not in README]
