@@ -15,6 +15,7 @@ from armswatch import logs
 from armswatch.runs import CrawlRun, RunStore
 from armswatch.settings import AppSettings
 from crawlers.listing import Listing
+from crawlers.network import network_settings
 from crawlers.settings import base_settings, for_source
 from crawlers.source import Source
 from crawlers.spiders.source_spider import SourceSpider
@@ -32,6 +33,7 @@ def crawl_settings(
     """All Scrapy settings for one source's crawl."""
     settings = Settings(base_settings())
     settings.setdict(for_source(source), priority="spider")
+    settings.setdict(network_settings(source, app), priority="spider")
     settings.setdict(
         {
             "ITEM_PIPELINES": ITEM_PIPELINES,

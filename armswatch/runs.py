@@ -30,6 +30,10 @@ CREATE INDEX IF NOT EXISTS runs_by_source ON runs (source, started_at);
 
 
 COMPLETE_REASONS = frozenset({"finished", "closespider_pagecount", "closespider_itemcount"})
+# the site (an onion that is down) did not answer: not a failure of the crawl, retried at the
+# source's next run; a proxy that is down is a failure of this machine, though
+UNREACHABLE = "source_unreachable"
+PROXY_DOWN = "proxy unavailable"
 
 
 @dataclass(frozen=True)
@@ -63,16 +67,28 @@ class CrawlRun:
             + int(stats.get("armswatch/listings_unchanged", 0)),
             new=int(stats.get("armswatch/listings_new", 0)),
             changed=int(stats.get("armswatch/listings_changed", 0)),
-            errors=int(stats.get("armswatch/extraction_errors", 0))
-            + int(stats.get("log_count/ERROR", 0)),
+            errors=_errors(stats),
             bytes=int(stats.get("downloader/response_bytes", 0)),
             duration=float(stats.get("elapsed_time_seconds", 0.0)),
             stats={key: _jsonable(value) for key, value in stats.items()},
         )
 
     @property
+    def unreachable(self) -> bool:
+        """The site did not answer (its onion is down): retried at the next run."""
+        return self.finish_reason == UNREACHABLE
+
+    @property
+    def unreachable_reason(self) -> str | None:
+        reason = self.stats.get("armswatch/unreachable_reason")
+        return str(reason) if self.unreachable and reason else None
+
+    @property
     def failed(self) -> bool:
-        """The crawl did not run to its end or to one of its configured limits."""
+        """The crawl did not run to its end or to one of its configured limits (a site that is
+        down is not a failure, a proxy that is down is)."""
+        if self.unreachable:
+            return self.unreachable_reason == PROXY_DOWN
         return self.finish_reason not in COMPLETE_REASONS
 
 
@@ -111,6 +127,15 @@ def _run_from_row(row: sqlite3.Row) -> CrawlRun:
     values["finished_at"] = datetime.fromisoformat(values["finished_at"])
     values["stats"] = json.loads(values["stats"])
     return CrawlRun(**values)
+
+
+def _errors(stats: dict[str, Any]) -> int:
+    """Extraction errors and logged errors; for a site that is down, its retries given up on
+    are the reason it is marked unreachable, not errors of their own."""
+    errors = int(stats.get("armswatch/extraction_errors", 0))
+    if stats.get("finish_reason") != UNREACHABLE:
+        errors += int(stats.get("log_count/ERROR", 0))
+    return errors
 
 
 def _jsonable(value: Any) -> Any:

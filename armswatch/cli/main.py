@@ -7,6 +7,7 @@ import typer
 from armswatch.cli import (
     crawl_commands,
     demo_commands,
+    doctor_commands,
     es_commands,
     extract_commands,
     index_commands,
@@ -30,6 +31,7 @@ app.command("stats")(search_commands.stats)
 app.command("demo")(demo_commands.demo)
 app.command("extract")(extract_commands.extract)
 app.command("reannotate")(extract_commands.reannotate)
+doctor_commands.register(app)
 
 
 if __name__ == "__main__":

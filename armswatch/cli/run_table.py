@@ -17,7 +17,9 @@ def print_runs(runs: Sequence[CrawlRun], console: Console) -> None:
     for run in runs:
         table.add_row(
             run.source,
-            run.finish_reason,
+            f"{run.finish_reason} ({run.unreachable_reason})"
+            if run.unreachable_reason
+            else run.finish_reason,
             str(run.pages),
             str(run.listings),
             str(run.new),
