@@ -14,8 +14,10 @@ from scrapy.settings import Settings
 from armswatch import logs
 from armswatch.runs import CrawlRun, RunStore
 from armswatch.settings import AppSettings
+from crawlers.browser.settings import browser_settings
+from crawlers.challenges import apply_challenge_settings
 from crawlers.listing import Listing
-from crawlers.network import network_settings
+from crawlers.network import browser_proxy, network_settings
 from crawlers.settings import base_settings, for_source
 from crawlers.source import Source
 from crawlers.spiders.source_spider import SourceSpider
@@ -34,6 +36,9 @@ def crawl_settings(
     settings = Settings(base_settings())
     settings.setdict(for_source(source), priority="spider")
     settings.setdict(network_settings(source, app), priority="spider")
+    if source.render == "browser":  # Chromium takes its proxy at launch
+        browser = browser_settings(source, app, browser_proxy(source, app))
+        settings.setdict(browser, priority="spider")
     settings.setdict(
         {
             "ITEM_PIPELINES": ITEM_PIPELINES,
@@ -45,6 +50,7 @@ def crawl_settings(
     )
     if overrides:
         settings.setdict(overrides, priority="cmdline")
+    apply_challenge_settings(settings, source, app)  # merged into the downloader middlewares
     return settings
 
 

@@ -21,7 +21,13 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 DEPTH_STATS_VERBOSE = False
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 60.0
-DOWNLOADER_MIDDLEWARES = {"crawlers.middlewares.page_budget.PageBudgetMiddleware": 50}
+DOWNLOADER_MIDDLEWARES = {
+    "crawlers.middlewares.page_budget.PageBudgetMiddleware": 50,
+    # Scrapy's cookie middleware asks tldextract, which downloads the Public Suffix List on
+    # first use: a clearnet request from a Tor crawl. This one reads tldextract's bundled copy.
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+    "crawlers.challenges.cookies.OfflineCookiesMiddleware": 700,
+}
 
 
 def base_settings() -> dict[str, Any]:

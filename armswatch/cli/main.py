@@ -14,6 +14,7 @@ from armswatch.cli import (
     search_commands,
     source_commands,
 )
+from armswatch.cli.captcha_commands import captcha_app
 
 app = typer.Typer(
     name="armswatch",
@@ -24,6 +25,7 @@ app = typer.Typer(
 app.add_typer(source_commands.app, name="sources")
 app.add_typer(es_commands.app, name="es")
 app.add_typer(index_commands.app, name="index")
+app.add_typer(captcha_app, name="captcha")
 app.command("crawl")(crawl_commands.crawl)
 app.command("search")(search_commands.search)
 app.command("show")(search_commands.show)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-SITES = ("market", "forum", "classifieds")
+SITES = ("market", "forum", "classifieds")  # the sites the catalog is made for
+SERVED_SITES = (*SITES, "onion")  # the onion market sells a subset of the market's catalog
 SITE_NAMES = {
     "market": "Obsidian Bazaar",
     "forum": "Iron Board",
     "classifieds": "Kleinanzeigen-Demo",
+    "onion": "Cinder Vault",
 }
 DAY_ONE = date(2026, 3, 16)
 

@@ -1,27 +1,34 @@
-"""Serve the three demo sites on loopback, one `ThreadingHTTPServer` each.
+"""Serve the demo sites on loopback, one `ThreadingHTTPServer` each.
 
-    with DemoSites(ports={"market": 0, "forum": 0, "classifieds": 0}) as demo:
+    with DemoSites(ports={"market": 0, "forum": 0, "classifieds": 0, "onion": 0}) as demo:
         demo.base_urls["market"]  # e.g. 'http://127.0.0.1:40213'
         demo.set_day(2)           # the sites now show day 2
+        demo.onion.expire_sessions()
 
-Pages are rendered once per (site, day, URL) and then served from memory.
+Pages of the market, forum and classifieds are rendered once per (site, day, URL) and then
+served from memory. The onion market (`armswatch.demo.sites.onion`) has sessions, so it is
+answered live, and takes POSTs (its login and CAPTCHA forms).
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
+from http.cookies import CookieError, SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from urllib.parse import parse_qs, urlsplit
 
 from armswatch.demo.catalog import expected_listing
-from armswatch.demo.model import SITES, DemoOffer
+from armswatch.demo.model import SERVED_SITES, SITES, DemoOffer
 from armswatch.demo.sites import Response, SiteApp, build_site
+from armswatch.demo.sites.onion import OnionOptions, OnionRequest, OnionSite
 
-__all__ = ["DEFAULT_PORTS", "DemoSites", "expected_listing"]
+__all__ = ["DEFAULT_PORTS", "DemoSites", "OnionOptions", "expected_listing"]
 
-DEFAULT_PORTS = {"market": 8301, "forum": 8302, "classifieds": 8303}
+DEFAULT_PORTS = {"market": 8301, "forum": 8302, "classifieds": 8303, "onion": 8304}
 _CACHE_LIMIT = 50_000
+_MAX_FORM_BYTES = 64 * 1024
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -50,19 +57,87 @@ class _Handler(BaseHTTPRequestHandler):
         """Stay quiet: tests and the demo crawl make thousands of requests."""
 
 
+class _OnionHandler(_Handler):
+    """The onion market: live answers with cookies, redirects and form posts."""
+
+    def do_GET(self) -> None:
+        self._answer("GET", send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._answer("HEAD", send_body=False)
+
+    def do_POST(self) -> None:
+        self._answer("POST", send_body=True)
+
+    def _answer(self, method: str, *, send_body: bool) -> None:
+        request = OnionRequest(
+            method="GET" if method == "HEAD" else method,
+            target=self.path,
+            cookies=self._cookies(),
+            form=self._form() if method == "POST" else {},
+        )
+        response = self.sites.onion.handle(request)
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.send_header("Cache-Control", "no-store")
+        for name, value in response.headers:
+            self.send_header(name, value)
+        self.end_headers()
+        if send_body:
+            self.wfile.write(response.body)
+
+    def _cookies(self) -> dict[str, str]:
+        cookie = SimpleCookie()
+        try:
+            cookie.load(self.headers.get("Cookie", ""))
+        except CookieError:
+            return {}
+        return {name: morsel.value for name, morsel in cookie.items()}
+
+    def _form(self) -> dict[str, str]:
+        length = min(int(self.headers.get("Content-Length") or 0), _MAX_FORM_BYTES)
+        raw = self.rfile.read(length).decode("utf-8", errors="replace") if length else ""
+        return {name: values[-1] for name, values in parse_qs(raw).items()}
+
+
+def _default_sites(ports: dict[str, int] | None, onion: OnionOptions | None) -> tuple[str, ...]:
+    wanted = onion is not None or "onion" in (ports or {})
+    return (*SITES, "onion") if wanted else SITES
+
+
+def _check_sites(names: Iterable[str]) -> tuple[str, ...]:
+    chosen = tuple(names)
+    unknown = sorted(set(chosen) - set(SERVED_SITES))
+    if unknown:
+        raise ValueError(f"no demo site called {', '.join(unknown)}; there are {SERVED_SITES}")
+    return chosen
+
+
 class DemoSites:
-    """The demo market, forum and classifieds, served live on `host`.
+    """The demo market, forum, classifieds and onion market, served live on `host`.
 
     `ports` maps site names to ports (0 picks a free port); missing sites use DEFAULT_PORTS.
+    `sites` chooses which sites to serve; by default the market, forum and classifieds, plus
+    the onion market when `ports` names it (`ports={"onion": 0}`) or `onion` options are given.
+    `onion` sets the onion market's CAPTCHA, queue and session behaviour.
     """
 
     def __init__(
-        self, day: int = 1, host: str = "127.0.0.1", ports: dict[str, int] | None = None
+        self,
+        day: int = 1,
+        host: str = "127.0.0.1",
+        ports: dict[str, int] | None = None,
+        *,
+        sites: Iterable[str] | None = None,
+        onion: OnionOptions | None = None,
     ) -> None:
         if day < 1:
             raise ValueError(f"days start at 1, not {day}")
         self.host = host
         self.ports = {**DEFAULT_PORTS, **(ports or {})}
+        self.sites = _check_sites(sites if sites is not None else _default_sites(ports, onion))
+        self.onion = OnionSite(onion, day=lambda: self._day)
         self._day = day
         self._servers: dict[str, ThreadingHTTPServer] = {}
         self._threads: list[threading.Thread] = []
@@ -96,8 +171,9 @@ class DemoSites:
     def start(self) -> DemoSites:
         if self._servers:
             return self
-        for site in SITES:
-            handler = type(f"{site.title()}Handler", (_Handler,), {"sites": self, "site": site})
+        for site in self.sites:
+            base = _OnionHandler if site == "onion" else _Handler
+            handler = type(f"{site.title()}Handler", (base,), {"sites": self, "site": site})
             server = ThreadingHTTPServer((self.host, self.ports[site]), handler)
             server.daemon_threads = True
             self._servers[site] = server
@@ -148,6 +224,10 @@ class DemoSites:
         if len(self._cache) < _CACHE_LIMIT:
             self._cache[key] = response
         return response
+
+    def expire_sessions(self) -> int:
+        """Sign out every session of the onion market; returns how many were signed in."""
+        return self.onion.expire_sessions()
 
     def expected(self, site: str, offer_id: str) -> DemoOffer | None:
         """The offer the site shows today under `offer_id`, or None (404)."""

@@ -41,7 +41,7 @@ def network_settings(source: Source, app: NetworkConfig) -> dict[str, Any]:
     proxy_url = proxy_url_for(source, app)
     if proxy_url is None:
         return {}
-    middlewares: dict[str, int] = {
+    middlewares: dict[str, int | None] = {
         **BASE_DOWNLOADER_MIDDLEWARES,
         ROUTING_MIDDLEWARE: MIDDLEWARE_ORDER[ROUTING_MIDDLEWARE],
         REACHABILITY_MIDDLEWARE: MIDDLEWARE_ORDER[REACHABILITY_MIDDLEWARE],

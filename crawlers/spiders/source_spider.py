@@ -3,17 +3,27 @@
 Index pages (start URLs, followed category links, pagination) lead to detail pages, which
 become `Listing` items; vendor pages become `VendorProfile` items. A page that cannot be read
 is counted and logged, and the crawl goes on.
+
+A `render: browser` source is fetched with Chromium (`crawlers.browser`): every request carries
+the browser meta (page actions; a full-page screenshot on listing pages, kept as evidence),
+and a page that fails or closes in the browser is counted and logged in an errback.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
+from twisted.python.failure import Failure
 
+from crawlers.browser.actions import browser_meta, screenshot_png
+from crawlers.browser.screenshots import save_screenshot, with_screenshot
+from crawlers.browser.settings import SCREENSHOTS_DIR
 from crawlers.extraction import ExtractionError, listing_from_page, vendor_from_page
 from crawlers.listing import Listing
 from crawlers.source import Source
@@ -31,10 +41,22 @@ class SourceSpider(scrapy.Spider):
         super().__init__(name=source.name, **kwargs)
         self.source = source
         self.allowed_domains = source.domains
+        self.browser = source.render == "browser"
 
     async def start(self) -> AsyncIterator[Request]:
         for url in self.source.start_urls:
-            yield Request(str(url), callback=self.parse_index, cb_kwargs={"page": 1})
+            yield Request(
+                str(url), callback=self.parse_index, cb_kwargs={"page": 1}, **self._fetch()
+            )
+
+    def _fetch(self, *, detail: bool = False, meta: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The request arguments of how this source is fetched (browser meta and errback)."""
+        if not self.browser:
+            return {"meta": meta} if meta else {}
+        return {
+            "meta": {**(meta or {}), **browser_meta(self.source, detail=detail)},
+            "errback": self.on_browser_error,
+        }
 
     def parse_index(self, response: Response, page: int = 1) -> Output:
         if not isinstance(response, TextResponse):
@@ -44,10 +66,12 @@ class SourceSpider(scrapy.Spider):
         index = self.source.index
         links = index.listing_links.values(response.selector, every=True)
         for link in links:
-            yield response.follow(link, callback=self.parse_detail)
+            yield response.follow(link, callback=self.parse_detail, **self._fetch(detail=True))
         for selector in index.follow:
             for link in selector.values(response.selector, every=True):
-                yield response.follow(link, callback=self.parse_index, cb_kwargs={"page": 1})
+                yield response.follow(
+                    link, callback=self.parse_index, cb_kwargs={"page": 1}, **self._fetch()
+                )
         yield from self._next_pages(response, page, found_listings=bool(links))
 
     def _next_pages(self, response: TextResponse, page: int, *, found_listings: bool) -> Output:
@@ -61,7 +85,10 @@ class SourceSpider(scrapy.Spider):
             next_link = pagination.next.first(response.selector)
             if next_link:
                 yield response.follow(
-                    next_link, callback=self.parse_index, cb_kwargs={"page": page + 1}
+                    next_link,
+                    callback=self.parse_index,
+                    cb_kwargs={"page": page + 1},
+                    **self._fetch(),
                 )
         elif pagination.url_pattern and found_listings:
             first_url = response.meta.get("first_page_url", response.url)
@@ -71,7 +98,7 @@ class SourceSpider(scrapy.Spider):
                 url,
                 callback=self.parse_index,
                 cb_kwargs={"page": page + 1},
-                meta={"first_page_url": first_url},
+                **self._fetch(meta={"first_page_url": first_url}),
             )
 
     def parse_detail(self, response: Response) -> Output:
@@ -87,12 +114,13 @@ class SourceSpider(scrapy.Spider):
         except Exception as error:  # one broken page never stops the crawl
             self._count_error("exception", response.url, f"{type(error).__name__}: {error}")
             return
-        yield listing
+        yield self._with_evidence(listing, response)
         if listing.vendor and listing.vendor.profile_url and self.source.vendor_page:
             yield response.follow(
                 listing.vendor.profile_url,
                 callback=self.parse_vendor,
                 cb_kwargs={"handle": listing.vendor.handle},
+                **self._fetch(),
             )
 
     def parse_vendor(self, response: Response, handle: str) -> Output:
@@ -104,6 +132,32 @@ class SourceSpider(scrapy.Spider):
             yield vendor_from_page(self.source, response.url, handle, response.selector, _now())
         except Exception as error:
             self._count_error("vendor_exception", response.url, f"{type(error).__name__}: {error}")
+
+    def _with_evidence(self, listing: Listing, response: TextResponse) -> Listing:
+        """The listing with its page's screenshot, when the browser took one."""
+        directory = self.settings.get(SCREENSHOTS_DIR) if self.browser else None
+        png = screenshot_png(response) if directory else None
+        if not directory or png is None:
+            return listing
+        try:
+            path = save_screenshot(png, Path(directory), self.source.name)
+        except (OSError, ValueError) as error:
+            self._count_error("screenshot", response.url, f"{type(error).__name__}: {error}")
+            return listing
+        self._count("screenshots")
+        return with_screenshot(listing, path)
+
+    def on_browser_error(self, failure: Failure) -> None:
+        """A page that failed, timed out or closed in the browser: counted, logged, skipped.
+
+        Refused requests (page budget, off-site, HTTP errors) are not browser failures: they
+        are dropped silently, as on the static path."""
+        if failure.check(IgnoreRequest):
+            return
+        request = getattr(failure, "request", None)
+        url = request.url if isinstance(request, Request) else "?"
+        self._count("browser/page_errors")
+        self._count_error("browser_page", url, f"{type(failure.value).__name__}: {failure.value}")
 
     def _count(self, key: str) -> None:
         if self.crawler.stats is not None:

@@ -4,8 +4,8 @@
 
 CONFIG: {"sources": [yaml paths], "data_dir", "tor_proxy", "i2p_proxy", "tor_control",
 "output"}. The output JSON holds the host names this process tried to resolve and each
-source's Scrapy stats. The crawl is set up as `armswatch crawl` sets it up, with the network
-settings on top; items are counted, not stored (no spaCy, no index: faster).
+source's Scrapy stats. The crawl is set up as `armswatch crawl` sets it up (network and
+browser settings included); items are counted, not stored (no spaCy, no index: faster).
 """
 
 from __future__ import annotations
@@ -39,7 +39,6 @@ def main(config_path: str) -> None:
     from armswatch import logs
     from armswatch.crawl import crawl_settings
     from armswatch.settings import AppSettings
-    from crawlers.network import network_settings
     from crawlers.source_loader import load_source
     from crawlers.spiders.source_spider import SourceSpider
 
@@ -58,11 +57,7 @@ def main(config_path: str) -> None:
     process = CrawlerProcess({"LOG_INSTALL_ROOT_HANDLER": False})
     crawlers = []
     for position, source in enumerate(sources):
-        overrides = {
-            **network_settings(source, app),
-            "ITEM_PIPELINES": {},
-        }
-        settings = crawl_settings(source, app, overrides)
+        settings = crawl_settings(source, app, {"ITEM_PIPELINES": {}})
         crawler = Crawler(SourceSpider, settings, init_reactor=position == 0)
         crawlers.append(crawler)
         process.crawl(crawler, source=source)

@@ -1,0 +1,116 @@
+"""scrapy-playwright's download handler, with the host guard on whole browser contexts.
+
+scrapy-playwright routes the requests of the pages it opens (`page.route`) and asks
+`PLAYWRIGHT_ABORT_REQUEST` about each. A context can also make requests no page route sees:
+pop-ups and other pages a script opens, and WebSockets (never routed by `page.route`). This
+handler adds a context route and a WebSocket route with the same guard, and counts the guard's
+blocks in the crawl stats. Page routes take precedence, so no request is counted twice.
+
+Each context is a persistent one in a throw-away profile whose preferences turn Chromium's
+network prediction off (`crawlers.browser.profile`): without it, Chromium connects to the host
+of every navigation (an iframe, a pop-up) before the route can abort it.
+
+Scrapy builds one handler per URL scheme: http and https share one instance here, so a crawl
+launches one Chromium, not two.
+
+Requests without `playwright` meta (a login POST, a CAPTCHA image) take scrapy-playwright's
+fallback, Scrapy's own HTTP/1.1 handler, which speaks no SOCKS: on a crawl that must use a
+proxy (`ARMSWATCH_REQUIRE_PROXY`, a tor or i2p source) they go through the proxied handler
+instead, so nothing of a browser source leaves outside the proxy either.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from playwright.async_api import Request as PlaywrightRequest
+from playwright.async_api import Route, WebSocketRoute
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from scrapy_playwright.handler import (
+    PERSISTENT_CONTEXT_PATH_KEY,
+    ScrapyPlaywrightDownloadHandler,
+)
+
+from crawlers.browser.guard import HostGuard
+from crawlers.browser.profile import new_profile, remove_profile
+from crawlers.network.proxied_handler import ProxiedDownloadHandler
+
+logger = logging.getLogger(__name__)
+
+
+class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
+    """Set for http and https by `browser_settings`; requests without `playwright` meta take
+    Scrapy's own HTTP/1.1 path."""
+
+    _SHARED = "_armswatch_browser_handler"
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> BrowserDownloadHandler:
+        """One instance per crawl for every scheme it handles."""
+        handler = getattr(crawler, cls._SHARED, None)
+        if not isinstance(handler, cls):
+            handler = cls(crawler)
+            setattr(crawler, cls._SHARED, handler)
+        return handler
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        guard = self.abort_request
+        if not isinstance(guard, HostGuard):
+            raise TypeError("PLAYWRIGHT_ABORT_REQUEST must be a HostGuard (browser_settings)")
+        guard.stats = crawler.stats
+        self.guard = guard
+        self._closed = False
+        self._profiles: list[Path] = []
+        self._proxied: ProxiedDownloadHandler | None = None
+        if crawler.settings.getbool("ARMSWATCH_REQUIRE_PROXY"):
+            self._proxied = ProxiedDownloadHandler(crawler)
+
+    async def download_request(self, request: Request) -> Response:
+        """Browser pages in Chromium; other requests through the proxy when one is required."""
+        if self._proxied is not None and not request.meta.get("playwright"):
+            return await self._proxied.download_request(request)
+        return await super().download_request(request)
+
+    async def close(self) -> None:
+        """Close once, though Scrapy calls it for each scheme; remove the profiles."""
+        if not self._closed:
+            self._closed = True
+            await super().close()
+            if self._proxied is not None:
+                await self._proxied.close()
+            for profile in self._profiles:
+                remove_profile(profile)
+
+    async def _create_browser_context(
+        self, name: str, context_kwargs: dict[str, Any] | None, spider: Any = None
+    ) -> Any:
+        """A persistent context in a new profile (`crawlers.browser.profile`), launched with
+        `PLAYWRIGHT_LAUNCH_OPTIONS`, guarded by a context and a WebSocket route."""
+        profile = new_profile()
+        self._profiles.append(profile)
+        kwargs = {
+            **self.config.launch_options,
+            **(context_kwargs or {}),
+            PERSISTENT_CONTEXT_PATH_KEY: str(profile),
+        }
+        wrapper = await super()._create_browser_context(name, kwargs, spider)
+        await wrapper.context.route("**", self._route_context_request)
+        await wrapper.context.route_web_socket("**", self._route_websocket)
+        return wrapper
+
+    async def _route_context_request(self, route: Route, request: PlaywrightRequest) -> None:
+        if self.guard(request):
+            await route.abort("blockedbyclient")
+        else:
+            await route.fallback()
+
+    async def _route_websocket(self, websocket: WebSocketRoute) -> None:
+        if self.guard.check(websocket.url, "websocket"):
+            await websocket.close(code=1008, reason="blocked")
+        else:
+            websocket.connect_to_server()
