@@ -13,6 +13,11 @@ of every navigation (an iframe, a pop-up) before the route can abort it.
 Scrapy builds one handler per URL scheme: http and https share one instance here, so a crawl
 launches one Chromium, not two.
 
+Scrapy's cookie jar stays the crawl's one session: Chromium does not apply a `Cookie` header
+set on a routed navigation, so before a page opens, the cookies Scrapy's middleware put on the
+request (a login made by Scrapy, a saved session) are added to the browser context; the
+cookies a page sets come back to Scrapy in the response headers.
+
 Requests without `playwright` meta (a login POST, a CAPTCHA image) take scrapy-playwright's
 fallback, Scrapy's own HTTP/1.1 handler, which speaks no SOCKS: on a crawl that must use a
 proxy (`ARMSWATCH_REQUIRE_PROXY`, a tor or i2p source) they go through the proxied handler
@@ -22,11 +27,12 @@ instead, so nothing of a browser source leaves outside the proxy either.
 from __future__ import annotations
 
 import logging
+from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 
+from playwright.async_api import Page, Route, WebSocketRoute
 from playwright.async_api import Request as PlaywrightRequest
-from playwright.async_api import Route, WebSocketRoute
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response
@@ -103,6 +109,14 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
         await wrapper.context.route_web_socket("**", self._route_websocket)
         return wrapper
 
+    async def _create_page(self, request: Request, spider: Any) -> Page:
+        """A page whose context holds the cookies Scrapy sends with `request`."""
+        page = await super()._create_page(request=request, spider=spider)
+        cookies = scrapy_cookies(request)
+        if cookies:
+            await page.context.add_cookies(cookies)
+        return page
+
     async def _route_context_request(self, route: Route, request: PlaywrightRequest) -> None:
         if self.guard(request):
             await route.abort("blockedbyclient")
@@ -114,3 +128,15 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
             await websocket.close(code=1008, reason="blocked")
         else:
             websocket.connect_to_server()
+
+
+def scrapy_cookies(request: Request) -> list[dict[str, str]]:
+    """The cookies of a request's `Cookie` header, for Playwright's `add_cookies`."""
+    header = request.headers.get(b"Cookie")
+    if not header:
+        return []
+    jar: SimpleCookie = SimpleCookie()
+    jar.load(header.decode("latin-1"))
+    return [
+        {"name": name, "value": morsel.value, "url": request.url} for name, morsel in jar.items()
+    ]

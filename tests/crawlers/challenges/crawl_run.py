@@ -18,10 +18,10 @@ from scrapy.crawler import Crawler, CrawlerProcess
 
 from armswatch.crawl import crawl_settings
 from armswatch.settings import AppSettings
-from crawlers.challenges import apply_challenge_settings
 from crawlers.listing import Listing
 from crawlers.source_loader import load_source
 from crawlers.spiders.source_spider import SourceSpider
+from tests.crawlers.network.crawl_runner import LOOKUPS, record_lookups
 
 ITEMS_FILE = "ARMSWATCH_TEST_ITEMS_FILE"
 
@@ -44,6 +44,7 @@ class JsonLinesPipeline:
 
 
 def main(source_file: str, out_dir: str) -> int:
+    record_lookups()  # every name this process resolves, written to lookups.json
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     app = AppSettings.from_env()
@@ -57,13 +58,13 @@ def main(source_file: str, out_dir: str) -> int:
         "ARMSWATCH_CAPTCHA_POLL": 0.1,
     }
     settings = crawl_settings(source, app, overrides)
-    apply_challenge_settings(settings, source, app)
     process = CrawlerProcess(settings)
     crawler = Crawler(SourceSpider, settings, init_reactor=True)
     process.crawl(crawler, source=source)
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
     (out / "stats.json").write_text(json.dumps(stats, default=str, indent=1))
+    (out / "lookups.json").write_text(json.dumps(LOOKUPS))
     return 0 if stats.get("finish_reason") == "finished" else 1
 
 
