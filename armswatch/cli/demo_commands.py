@@ -31,18 +31,35 @@ def demo(
         raise typer.Exit(exit_codes.FAILED)
 
 
-def _serve_forever(day: int, console: Console) -> None:
-    from armswatch.demo.server import DemoSites
+DEMO_TOR_PORT = 9350  # the demo's stand-in for Tor's SocksPort (OnionProxy)
 
-    with DemoSites(day=day) as sites:
-        for name, url in sites.base_urls.items():
-            console.print(f"{name}: {url}")
-        console.print("serving the demo sites; Ctrl-C stops")
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            return
+
+def _serve_forever(day: int, console: Console) -> None:
+    from armswatch.demo.model import SERVED_SITES
+    from armswatch.demo.onion_proxy import OnionProxy
+    from armswatch.demo.server import DemoSites
+    from armswatch.demo.sites.onion import DEMO_PASSWORD, DEMO_USERNAME, ONION_HOST
+
+    with DemoSites(day=day, sites=SERVED_SITES) as sites:
+        onion_port = int(sites.base_urls["onion"].rsplit(":", 1)[1])
+        with OnionProxy({ONION_HOST: ("127.0.0.1", onion_port)}, ports=[DEMO_TOR_PORT]) as proxy:
+            for name, url in sites.base_urls.items():
+                console.print(f"{name}: {url}")
+            console.print(f"onion market: http://{ONION_HOST}/ through {proxy.url} only")
+            console.print(
+                "crawl it (another shell): "
+                f"ARMSWATCH_TOR_PROXY={proxy.url} ARMSWATCH_PERSONA_DEMO_ANALYST_USERNAME="
+                f"{DEMO_USERNAME} ARMSWATCH_PERSONA_DEMO_ANALYST_PASSWORD={DEMO_PASSWORD} "
+                "armswatch crawl demo-onion-static demo-onion; answer its CAPTCHAs with "
+                "`armswatch captcha list` and `armswatch captcha solve ID ANSWER`",
+                markup=False,
+            )
+            console.print("serving the demo sites; Ctrl-C stops")
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                return
 
 
 def _print_summary(summary: DemoSummary, console: Console) -> None:
