@@ -80,3 +80,15 @@ def test_screenshots_of_listing_pages_open_as_png(browser_crawl: BrowserTorCrawl
         assert shot.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
         with Image.open(shot) as image:
             assert image.format == "PNG" and image.width > 0 and image.height > 0
+
+
+def test_a_browser_source_fails_closed_when_the_proxy_is_down(tmp_path: Path) -> None:
+    with recording_demo() as demo:
+        with OnionProxy({ONION: ("127.0.0.1", demo.market_port)}, ports=[0, 0]) as proxy:
+            dead, group_port = proxy.url, proxy.ports[1]  # stopped below: nothing listens
+        result = run_crawl(tmp_path, [_browser_source(tmp_path, group_port)], tor_proxy=dead)
+        assert result.returncode == 0, result.output
+        assert result.stat(BROWSER, "item_scraped_count") == 0
+        assert result.stat(BROWSER, "response_received_count") == 0
+        assert demo.market_clients() == [], "Chromium reached the site without the proxy"
+        assert [name for name in result.lookups if name.endswith(".onion")] == []
