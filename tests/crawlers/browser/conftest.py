@@ -2,7 +2,7 @@
 
 The demo market (a copy of `sources/demo-market.yaml` with `render: browser` and small limits)
 and the fixture sites of `sites.py` (one source per case) are crawled side by side in one
-subprocess (`crawl_runner`); the servers keep running while the tests read the results.
+subprocess (`tests.crawl_process`); the servers keep running while the tests read the results.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from crawlers.listing import Listing
-from tests.conftest import REPO
+from tests.conftest import REPO, armswatch_env
 from tests.crawlers.browser.sites import (
     OUTSIDE_HOST,
     RecordingServer,
@@ -102,9 +102,10 @@ def _run(out: Path, sources: list[dict[str, Any]]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(yaml.safe_dump(source))
         paths.append(str(path))
-    command = [sys.executable, "-m", "tests.crawlers.browser.crawl_runner", str(out), *paths]
+    command = [sys.executable, "-m", "tests.crawl_process", str(out), *paths]
+    env = armswatch_env(out / "data")
     done = subprocess.run(
-        command, cwd=REPO, capture_output=True, text=True, timeout=240, check=False
+        command, cwd=REPO, env=env, capture_output=True, text=True, timeout=240, check=False
     )
     assert done.returncode == 0, done.stdout + done.stderr
 

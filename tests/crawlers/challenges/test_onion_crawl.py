@@ -1,7 +1,7 @@
 """Static crawls of the demo onion market with login, CAPTCHAs answered through the CLI, queue
 pages, session expiry and saved sessions. The market is served on 127.0.0.1 (the Tor route has
-its own tests); each crawl runs in a fresh process (`crawl_run`) while this test answers the
-CAPTCHA tasks with `armswatch captcha solve` and watches the site.
+its own tests); each crawl runs in a fresh process (`tests.crawl_process`) while this test
+answers the CAPTCHA tasks with `armswatch captcha solve` and watches the site.
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ class Crawl:
     items: list[dict[str, Any]]
     log: str
     answered: list[str] = field(default_factory=list)
+    lookups: list[str] = field(default_factory=list)  # host names the crawl process resolved
 
     def stat(self, key: str) -> Any:
         return self.stats.get(f"armswatch/access/{key}", 0)
@@ -109,7 +110,7 @@ def crawl(
     out.mkdir(parents=True)
     with (out / "stderr.txt").open("w") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "tests.crawlers.challenges.crawl_run", str(source), str(out)],
+            [sys.executable, "-m", "tests.crawl_process", "--strict", str(out), str(source)],
             cwd=REPO,
             env=armswatch_env(data_dir, env),
             stdout=stderr,
@@ -125,11 +126,20 @@ def crawl(
                 answered += answer_through_cli(data_dir, sites.onion, answer_after)
             watch()
             time.sleep(0.05)
-    items_file = out / "items.jsonl"
-    items = [json.loads(line) for line in items_file.open()] if items_file.exists() else []
-    stats = json.loads((out / "stats.json").read_text()) if (out / "stats.json").exists() else {}
-    log = (out / "crawl.log").read_text() + (out / "stderr.txt").read_text()
-    return Crawl(process.returncode, stats, items, log, answered)
+    return _result(out, process.returncode, answered)
+
+
+def _result(out: Path, returncode: int, answered: list[str]) -> Crawl:
+    """What `tests.crawl_process` wrote for the one source it crawled."""
+    stats_files = list(out.glob("*.stats.json"))
+    stats = json.loads(stats_files[0].read_text()) if stats_files else {}
+    items_files = list(out.glob("*.jsonl"))
+    items = [json.loads(line) for line in items_files[0].open()] if items_files else []
+    log_file = out / "crawl.log"
+    log = (log_file.read_text() if log_file.exists() else "") + (out / "stderr.txt").read_text()
+    done = out / "process.json"
+    lookups = json.loads(done.read_text())["lookups"] if done.exists() else []
+    return Crawl(returncode, stats, items, log, answered, lookups)
 
 
 def assert_every_listing_crawled(run: Crawl) -> None:

@@ -21,7 +21,7 @@ import yaml
 
 from armswatch.demo import model as demo_model
 from armswatch.demo.server import DemoSites
-from tests.conftest import REPO
+from tests.conftest import REPO, armswatch_env
 
 ONION = "obsidn3xq7vmbk2fj5dlzwgrc4hyt6pa2ensuo7wq3mlkxvb5dfhazid.onion"
 OTHER_ONION = "deadbeefq7vmbk2fj5dlzwgrc4hyt6pa2ensuo7wq3mlkxvb5dfhgoad.onion"
@@ -97,27 +97,34 @@ class CrawlResult:
         return int(self.stats[source].get(key, default))
 
 
+DEAD_PROXIES = {"tor_proxy": "socks5h://127.0.0.1:9", "i2p_proxy": "http://127.0.0.1:9"}
+
+
 def run_crawl(tmp_path: Path, sources: list[Path], **proxies: str | None) -> CrawlResult:
-    """Crawl `sources` in a fresh process (tests/crawlers/network/crawl_runner.py)."""
-    data_dir = tmp_path / "data"
-    output = tmp_path / "crawl-output.json"
-    config = {
-        "sources": [str(path) for path in sources],
-        "data_dir": str(data_dir),
-        "output": str(output),
-        **proxies,
-    }
-    config_path = tmp_path / "crawl-config.json"
-    config_path.write_text(json.dumps(config))
+    """Crawl `sources` in a fresh process (`tests.crawl_process`); proxies not given point at a
+    port where nothing listens."""
+    data_dir, out = tmp_path / "data", tmp_path / "crawl-output"
+    chosen = {**DEAD_PROXIES, **{name: url for name, url in proxies.items() if url}}
+    env = armswatch_env(
+        data_dir, {f"ARMSWATCH_{name.upper()}": url for name, url in chosen.items()}
+    )
     done = subprocess.run(
-        [sys.executable, "-m", "tests.crawlers.network.crawl_runner", str(config_path)],
+        [sys.executable, "-m", "tests.crawl_process", str(out), *map(str, sources)],
         cwd=REPO,
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
-    result = json.loads(output.read_text()) if output.exists() else {}
+    done_file = out / "process.json"
+    process = json.loads(done_file.read_text()) if done_file.exists() else {}
+    stats = {
+        path.name.removesuffix(".stats.json"): {
+            key: str(value) for key, value in json.loads(path.read_text()).items()
+        }
+        for path in out.glob("*.stats.json")
+    }
     log_file = data_dir / "logs" / "armswatch.jsonl"
     events = (
         [json.loads(line) for line in log_file.read_text().splitlines()]
@@ -127,10 +134,10 @@ def run_crawl(tmp_path: Path, sources: list[Path], **proxies: str | None) -> Cra
     return CrawlResult(
         returncode=done.returncode,
         output=done.stdout + done.stderr,
-        lookups=result.get("lookups", []),
-        stats=result.get("stats", {}),
+        lookups=process.get("lookups", []),
+        stats=stats,
         log_events=events,
-        isolation_password=result.get("isolation_password", ""),
+        isolation_password=process.get("isolation_password", ""),
     )
 
 
