@@ -19,6 +19,14 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+# fields read from a variable when it is set and not empty
+_OPTIONAL = {
+    "tor_proxy": "ARMSWATCH_TOR_PROXY",
+    "i2p_proxy": "ARMSWATCH_I2P_PROXY",
+    "tor_control": "ARMSWATCH_TOR_CONTROL",
+    "chromium": "ARMSWATCH_CHROMIUM",
+}
+
 
 class AppSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -39,17 +47,13 @@ class AppSettings(BaseModel):
         sources = os.environ.get("ARMSWATCH_SOURCES", "sources")
         dirs = tuple(Path(part).resolve() for part in sources.split(os.pathsep) if part)
         secrets = os.environ.get("ARMSWATCH_SECRETS")
+        optional = {field: os.environ.get(variable) for field, variable in _OPTIONAL.items()}
         return cls(
             data_dir=data_dir,
             index_url=index_url,
             sources_dirs=dirs,
-            tor_proxy=os.environ.get("ARMSWATCH_TOR_PROXY")
-            or cls.model_fields["tor_proxy"].default,
-            i2p_proxy=os.environ.get("ARMSWATCH_I2P_PROXY")
-            or cls.model_fields["i2p_proxy"].default,
-            tor_control=os.environ.get("ARMSWATCH_TOR_CONTROL") or None,
             secrets_file=Path(secrets).resolve() if secrets else None,
-            chromium=Path(os.environ.get("ARMSWATCH_CHROMIUM") or "/usr/bin/chromium"),
+            **{field: value for field, value in optional.items() if value},  # else the default
         )
 
     @property
