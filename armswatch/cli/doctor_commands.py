@@ -6,12 +6,11 @@ Warnings (e.g. Tor running with its network disabled) do not fail.
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 from urllib.parse import urlsplit
 
 import typer
@@ -21,6 +20,9 @@ from rich.table import Table
 from armswatch.cli import exit_codes
 from armswatch.settings import AppSettings
 from crawlers.access import check_proxy_url
+
+if TYPE_CHECKING:
+    from stem.control import Controller
 
 Status = Literal["ok", "warn", "fail", "skip"]
 TIMEOUT = 5.0
@@ -43,18 +45,11 @@ def check_socks_proxy(url: str) -> Check:
         check_proxy_url(url, "tor")
     except ValueError as error:
         return Check(name, "fail", str(error), "set ARMSWATCH_TOR_PROXY=socks5h://127.0.0.1:9050")
-    parts = urlsplit(url)
     try:
-        with socket.create_connection((parts.hostname, parts.port), timeout=TIMEOUT) as conn:
-            conn.sendall(b"\x05\x02\x00\x02")  # SOCKS5: no auth or user name/password
-            reply = conn.recv(2)
+        reply = _probe(url, b"\x05\x02\x00\x02", 2)  # SOCKS5: no auth or user name/password
     except OSError as error:
-        return Check(
-            name,
-            "fail",
-            f"cannot connect to {parts.hostname}:{parts.port} ({_reason(error)})",
-            f"{_START_TOR}, or point ARMSWATCH_TOR_PROXY / --tor-proxy at its SocksPort",
-        )
+        fix = f"{_START_TOR}, or point ARMSWATCH_TOR_PROXY / --tor-proxy at its SocksPort"
+        return _cannot_connect(name, url, error, fix)
     if len(reply) != 2 or reply[0] != 5:
         return Check(
             name,
@@ -74,13 +69,12 @@ def check_socks_proxy(url: str) -> Check:
     )
 
 
-def check_tor_control(address: str | None, password: str | None = None) -> Check:
+def check_tor_control(address: str | None) -> Check:
     """Tor's ControlPort: connect, authenticate, version, whether the network is on."""
     from stem import SocketError
     from stem.connection import AuthenticationFailure
-    from stem.control import Controller
 
-    from crawlers.network.tor_control import parse_control_address
+    from crawlers.network.tor_control import connect_controller, control_password
 
     if not address:
         return Check(
@@ -92,8 +86,15 @@ def check_tor_control(address: str | None, password: str | None = None) -> Check
         )
     name = f"Tor control port {address}"
     try:
-        host, port = parse_control_address(address)
-        controller = Controller.from_port(address=host, port=port)
+        controller = connect_controller(address, control_password())
+    except AuthenticationFailure as error:
+        return Check(
+            name,
+            "fail",
+            f"authentication failed ({type(error).__name__}: {error})",
+            "let this user read Tor's cookie (`sudo adduser $USER debian-tor`, log in again) "
+            "or set ARMSWATCH_TOR_CONTROL_PASSWORD (HashedControlPassword in the torrc)",
+        )
     except (ValueError, SocketError) as error:
         return Check(
             name,
@@ -102,23 +103,10 @@ def check_tor_control(address: str | None, password: str | None = None) -> Check
             f"{_START_TOR} with `ControlPort {address}` in its torrc, or fix --tor-control",
         )
     with controller:
-        try:
-            controller.authenticate(password=password)
-        except AuthenticationFailure as error:
-            return Check(
-                name,
-                "fail",
-                f"authentication failed ({type(error).__name__}: {error})",
-                "let this user read Tor's cookie (`sudo adduser $USER debian-tor`, log in again) "
-                "or set ARMSWATCH_TOR_CONTROL_PASSWORD (HashedControlPassword in the torrc)",
-            )
         return _tor_state(name, controller)
 
 
-def _tor_state(name: str, controller: object) -> Check:
-    from stem.control import Controller
-
-    assert isinstance(controller, Controller)
+def _tor_state(name: str, controller: Controller) -> Check:
     version = str(controller.get_version()).split(" ")[0]
     if controller.get_conf("DisableNetwork", "0") == "1":
         return Check(
@@ -140,25 +128,34 @@ def _tor_state(name: str, controller: object) -> Check:
 def check_i2p_proxy(url: str) -> Check:
     """The I2P router's HTTP proxy answers an HTTP request for its own page (proxy.i2p)."""
     name = f"I2P HTTP proxy {url}"
-    parts = urlsplit(url)
-    if parts.scheme != "http" or not parts.hostname or not parts.port:
-        return Check(name, "fail", "not http://host:port", "set ARMSWATCH_I2P_PROXY")
+    try:
+        check_proxy_url(url, "i2p")
+    except ValueError as error:
+        return Check(name, "fail", str(error), "set ARMSWATCH_I2P_PROXY")
     probe = b"GET http://proxy.i2p/ HTTP/1.1\r\nHost: proxy.i2p\r\nConnection: close\r\n\r\n"
     try:
-        with socket.create_connection((parts.hostname, parts.port), timeout=TIMEOUT) as conn:
-            conn.sendall(probe)
-            answer = conn.recv(64)
+        answer = _probe(url, probe, 64)
     except OSError as error:
-        return Check(
-            name,
-            "fail",
-            f"cannot connect to {parts.hostname}:{parts.port} ({_reason(error)})",
-            "start the I2P router (i2pd or Java I2P) with its HTTP proxy, or fix --i2p-proxy",
-        )
+        fix = "start the I2P router (i2pd or Java I2P) with its HTTP proxy, or fix --i2p-proxy"
+        return _cannot_connect(name, url, error, fix)
     if not answer.startswith(b"HTTP/1."):
         return Check(name, "fail", f"not an HTTP proxy (it answered {answer[:20]!r})")
     status_line = answer.split(b"\r\n")[0].decode("latin-1")
     return Check(name, "ok", f"HTTP proxy answers ({status_line})")
+
+
+def _probe(url: str, message: bytes, size: int) -> bytes:
+    """Send `message` to the proxy at `url`; the first bytes (up to `size`) of its answer."""
+    parts = urlsplit(url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=TIMEOUT) as conn:
+        conn.sendall(message)
+        return conn.recv(size)
+
+
+def _cannot_connect(name: str, url: str, error: OSError, fix: str) -> Check:
+    parts = urlsplit(url)
+    detail = f"cannot connect to {parts.hostname}:{parts.port} ({_reason(error)})"
+    return Check(name, "fail", detail, fix)
 
 
 def check_chromium(path: Path) -> Check:
@@ -213,10 +210,9 @@ def doctor(
 ) -> None:
     """Check the Tor proxy, Tor's control port, the I2P proxy and Chromium; exit 1 on failure."""
     app = AppSettings.from_env()
-    password = os.environ.get("ARMSWATCH_TOR_CONTROL_PASSWORD") or None
     checks = [
         check_socks_proxy(tor_proxy or app.tor_proxy),
-        check_tor_control(tor_control or app.tor_control, password),
+        check_tor_control(tor_control or app.tor_control),
     ]
     if i2p or i2p_proxy:
         checks.append(check_i2p_proxy(i2p_proxy or app.i2p_proxy))

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from armswatch.demo.onion_proxy import LoopServer, pipe
+from armswatch.demo.onion_proxy import RecordingProxy, Streams, local_address, pipe
 
 _HOP_BY_HOP = {b"proxy-authorization", b"proxy-connection", b"connection", b"keep-alive"}
 _UNREACHABLE = (
@@ -43,7 +42,7 @@ class ProxyRequest:
     upstream: tuple[str, int] | None = None
 
 
-class I2pProxy(LoopServer):
+class I2pProxy(RecordingProxy[ProxyRequest]):
     """A recording HTTP forward proxy; `routes` maps host names to loopback targets."""
 
     def __init__(
@@ -53,10 +52,7 @@ class I2pProxy(LoopServer):
         ports: Sequence[int] = (0,),
         host: str = "127.0.0.1",
     ) -> None:
-        super().__init__(ports, host)
-        self.routes = {name.lower(): target for name, target in (routes or {}).items()}
-        self._records: list[ProxyRequest] = []
-        self._lock = threading.Lock()
+        super().__init__(routes, ports, host)
 
     @property
     def url(self) -> str:
@@ -64,8 +60,7 @@ class I2pProxy(LoopServer):
 
     @property
     def requests(self) -> list[ProxyRequest]:
-        with self._lock:
-            return list(self._records)
+        return self._recorded()
 
     async def handle(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, listen_port: int
@@ -76,13 +71,11 @@ class I2pProxy(LoopServer):
         headers = [line.split(b":", 1) for line in header_lines if b":" in line]
         host, port, path = _destination(method, target)
         username = _proxy_user(headers)
-        upstream = await self._open(host, port)
-        local = upstream[1].get_extra_info("sockname")[:2] if upstream else None
-        record = ProxyRequest(
-            listen_port, method, host, port, path, username, bool(upstream), local
+        upstream = await self._open(host)
+        local = local_address(upstream)
+        self._record(
+            ProxyRequest(listen_port, method, host, port, path, username, bool(upstream), local)
         )
-        with self._lock:
-            self._records.append(record)
         if upstream is None:
             writer.write(_UNREACHABLE)
             await writer.drain()
@@ -94,9 +87,7 @@ class I2pProxy(LoopServer):
             return
         await _forward(reader, writer, upstream, f"{method} {path} {version}", headers)
 
-    async def _open(
-        self, host: str, port: int
-    ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | None:
+    async def _open(self, host: str) -> Streams | None:
         target = self.routes.get(host.lower())
         if target is None:
             return None
@@ -109,7 +100,7 @@ class I2pProxy(LoopServer):
 async def _forward(
     reader: asyncio.StreamReader,
     writer: asyncio.StreamWriter,
-    upstream: tuple[asyncio.StreamReader, asyncio.StreamWriter],
+    upstream: Streams,
     request_line: str,
     headers: list[list[bytes]],
 ) -> None:

@@ -18,10 +18,10 @@ import asyncio
 import ipaddress
 import struct
 import threading
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Self
+from typing import Generic, Self, TypeVar
 
 HOST_UNREACHABLE = 0x04
 CONNECTION_REFUSED = 0x05
@@ -29,7 +29,8 @@ COMMAND_NOT_SUPPORTED = 0x07
 ADDRESS_TYPES = {1: "ipv4", 3: "domain", 4: "ipv6"}
 _NO_AUTH, _USER_PASS, _NO_METHOD = 0x00, 0x02, 0xFF
 
-Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter, int], Awaitable[None]]
+Record = TypeVar("Record")
+Streams = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,33 @@ async def pipe(
         upstream_writer.close()
 
 
-class OnionProxy(LoopServer):
+class RecordingProxy(LoopServer, Generic[Record]):
+    """A proxy that sends the host names of `routes` to loopback targets and records what it
+    received (one record per request, in a thread-safe list)."""
+
+    def __init__(
+        self, routes: dict[str, tuple[str, int]] | None, ports: Sequence[int], host: str
+    ) -> None:
+        super().__init__(ports, host)
+        self.routes = {name.lower(): target for name, target in (routes or {}).items()}
+        self._records: list[Record] = []
+        self._lock = threading.Lock()
+
+    def _record(self, record: Record) -> None:
+        with self._lock:
+            self._records.append(record)
+
+    def _recorded(self) -> list[Record]:
+        with self._lock:
+            return list(self._records)
+
+
+def local_address(upstream: Streams | None) -> tuple[str, int] | None:
+    """The proxy's own address on its connection toward the site (None: no connection)."""
+    return upstream[1].get_extra_info("sockname")[:2] if upstream else None
+
+
+class OnionProxy(RecordingProxy[SocksConnection]):
     """A recording SOCKS5 proxy; `routes` maps host names (or addresses) to loopback targets."""
 
     def __init__(
@@ -166,19 +193,14 @@ class OnionProxy(LoopServer):
         *,
         ports: Sequence[int] = (0,),
         replies: dict[str, int] | None = None,
-        require_auth: bool = False,
         host: str = "127.0.0.1",
     ) -> None:
-        super().__init__(ports, host)
-        self.routes = {name.lower(): target for name, target in (routes or {}).items()}
+        super().__init__(routes, ports, host)
         self.replies = {name.lower(): code for name, code in (replies or {}).items()}
-        self.require_auth = require_auth
-        self._records: list[SocksConnection] = []
-        self._lock = threading.Lock()
 
     @property
     def url(self) -> str:
-        return f"socks5h://{self.host}:{self.port}"
+        return self.urls[0]
 
     @property
     def urls(self) -> list[str]:
@@ -186,12 +208,7 @@ class OnionProxy(LoopServer):
 
     @property
     def connections(self) -> list[SocksConnection]:
-        with self._lock:
-            return list(self._records)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._records.clear()
+        return self._recorded()
 
     async def handle(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, listen_port: int
@@ -202,11 +219,11 @@ class OnionProxy(LoopServer):
         command, atyp, host, port = await _read_request(reader)
         if command != 1:
             writer.write(_reply(COMMAND_NOT_SUPPORTED))
-            self._record(listen_port, username, host, port, atyp, COMMAND_NOT_SUPPORTED)
+            self._record_connect(listen_port, username, host, port, atyp, COMMAND_NOT_SUPPORTED)
             return
         code, upstream = await self._open(host)
-        local = upstream[1].get_extra_info("sockname")[:2] if upstream else None
-        self._record(listen_port, username, host, port, atyp, code, local)
+        local = local_address(upstream)
+        self._record_connect(listen_port, username, host, port, atyp, code, local)
         writer.write(_reply(code, local))
         await writer.drain()
         if upstream is not None:
@@ -223,16 +240,14 @@ class OnionProxy(LoopServer):
             writer.write(bytes([5, _USER_PASS]))
             await writer.drain()
             return True, await _read_credentials(reader, writer)
-        if _NO_AUTH in methods and not self.require_auth:
+        if _NO_AUTH in methods:
             writer.write(bytes([5, _NO_AUTH]))
             return True, None
         writer.write(bytes([5, _NO_METHOD]))
         await writer.drain()
         return False, None
 
-    async def _open(
-        self, host: str
-    ) -> tuple[int, tuple[asyncio.StreamReader, asyncio.StreamWriter] | None]:
+    async def _open(self, host: str) -> tuple[int, Streams | None]:
         name = host.lower()
         if name in self.replies:
             return self.replies[name], None
@@ -244,7 +259,7 @@ class OnionProxy(LoopServer):
         except OSError:
             return CONNECTION_REFUSED, None
 
-    def _record(
+    def _record_connect(
         self,
         listen_port: int,
         username: str | None,
@@ -264,8 +279,7 @@ class OnionProxy(LoopServer):
             reply=code,
             upstream=upstream,
         )
-        with self._lock:
-            self._records.append(record)
+        self._record(record)
 
 
 async def _read_credentials(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> str:

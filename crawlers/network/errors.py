@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from scrapy.exceptions import DownloadConnectionRefusedError
 
-# SOCKS5 reply codes (RFC 1928, section 6) that mean "the destination cannot be reached".
-UNREACHABLE_REPLIES = {
-    "Network unreachable": "network unreachable",
-    "Host unreachable": "host unreachable",
-    "Connection refused": "connection refused",
-    "TTL expired": "ttl expired",
-}
+# SOCKS5 replies (RFC 1928, section 6), as httpx names them, that mean "the destination cannot
+# be reached"; the reason given is the phrase in lower case.
+UNREACHABLE_REPLIES = (
+    "Network unreachable",
+    "Host unreachable",
+    "Connection refused",
+    "TTL expired",
+)
 
 
 class ProxyRequiredError(RuntimeError):

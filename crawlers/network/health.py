@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from scrapy.exceptions import (
@@ -36,10 +37,8 @@ UNREACHABLE_REASON = "source_unreachable"
 
 def connection_failure(exception: BaseException) -> str | None:
     """Why a download failed at connection level, or None if it did not."""
-    if isinstance(exception, DestinationUnreachableError):
+    if isinstance(exception, DestinationUnreachableError | ProxyUnavailableError):
         return exception.reason
-    if isinstance(exception, ProxyUnavailableError):
-        return ProxyUnavailableError.reason
     if isinstance(exception, DownloadTimeoutError):
         return "timeout"
     if isinstance(exception, DownloadConnectionRefusedError):
@@ -63,23 +62,27 @@ class ReachabilityMiddleware:
         return cls(crawler)
 
     def process_response(self, request: Request, response: Response) -> Response:
-        if _origin(request) in self._start_urls():
+        if not self.reached and _origin(request) in self._start_urls:
             self.reached = True
         return response
 
     def process_exception(self, request: Request, exception: Exception) -> None:
+        if self.reached or self.marked:
+            return
         url = _origin(request)
-        if self.reached or self.marked or url not in self._start_urls():
+        if url not in self._start_urls:
             return
         reason = connection_failure(exception)
         if reason is None:  # the site answered something: it is up
             self.reached = True
             return
         self.failures[url] = reason
-        if set(self.failures) >= self._start_urls():
+        if set(self.failures) >= self._start_urls:
             self._mark_unreachable()
 
+    @cached_property
     def _start_urls(self) -> set[str]:
+        """The source's start URLs, read once the spider (and its source) exists."""
         source = getattr(self.crawler.spider, "source", None)
         if source is None:
             return set()

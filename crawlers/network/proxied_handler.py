@@ -53,7 +53,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-PROXY_SCHEMES = ("socks5", "socks5h", "http", "https")
 _HTTPX_DEFAULT_HEADERS = ("accept", "accept-encoding", "user-agent")
 
 
@@ -163,9 +162,10 @@ class ProxiedDownloadHandler(BaseDownloadHandler):
     def _make_client(self, proxy: str | None) -> httpx.AsyncClient:
         proxy_config = None
         if proxy:
-            proxy_config = httpx.Proxy(proxy)  # takes the credentials out of the URL
-            if proxy_config.url.scheme not in PROXY_SCHEMES:
-                raise UnsupportedURLSchemeError(f"unsupported proxy scheme: {proxy_config.url}")
+            try:  # takes the credentials out of the URL; only socks5(h) and http(s) schemes
+                proxy_config = httpx.Proxy(proxy)
+            except ValueError as error:
+                raise UnsupportedURLSchemeError(f"unsupported proxy scheme: {error}") from error
         client = httpx.AsyncClient(
             proxy=proxy_config,
             trust_env=False,
@@ -213,7 +213,4 @@ def _raise_scrapy_error(error: httpx.HTTPError, request: Request, *, proxied: bo
 
 
 def _unreachable_reason(message: str) -> str | None:
-    for phrase, reason in UNREACHABLE_REPLIES.items():
-        if phrase in message:
-            return reason
-    return None
+    return next((phrase.lower() for phrase in UNREACHABLE_REPLIES if phrase in message), None)

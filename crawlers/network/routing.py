@@ -54,10 +54,6 @@ class ProxyRoute:
     password: str | None = field(default=None, repr=False)
 
     @property
-    def scheme(self) -> str:
-        return urlsplit(self.proxy_url).scheme
-
-    @property
     def url(self) -> str:
         """The proxy URL with the credentials in it (for `request.meta["proxy"]`; never log)."""
         if self.username is None:

@@ -56,6 +56,27 @@ def parse_control_address(address: str) -> tuple[str, int]:
     return host, int(port)
 
 
+def control_password() -> str | None:
+    """The control port password (`ARMSWATCH_TOR_CONTROL_PASSWORD`), if any."""
+    return os.environ.get(PASSWORD_ENV) or None
+
+
+def connect_controller(address: str, password: str | None = None) -> Controller:
+    """An authenticated control connection to `address` (closed again if authentication fails).
+
+    Raises ValueError for a bad address, stem.SocketError if nothing answers and
+    stem.connection.AuthenticationFailure if Tor refuses the cookie or password.
+    """
+    host, port = parse_control_address(address)
+    controller = Controller.from_port(address=host, port=port)
+    try:
+        controller.authenticate(password=password)
+    except Exception:
+        controller.close()
+        raise
+    return controller
+
+
 @dataclass(frozen=True)
 class NewnymResult:
     sent: bool
@@ -81,14 +102,7 @@ class CircuitRenewer:
 
     def _connect(self) -> Controller:
         if self._controller is None or not self._controller.is_alive():
-            host, port = parse_control_address(self.address)
-            controller = Controller.from_port(address=host, port=port)
-            try:
-                controller.authenticate(password=self._password)
-            except Exception:
-                controller.close()
-                raise
-            self._controller = controller
+            self._controller = connect_controller(self.address, self._password)
         return self._controller
 
     def close(self) -> None:
@@ -106,7 +120,7 @@ def shared_renewer(address: str) -> CircuitRenewer:
     """One renewer per control port and process, so sources share Tor's 10 s budget."""
     with _RENEWERS_LOCK:
         if address not in _RENEWERS:
-            _RENEWERS[address] = CircuitRenewer(address, os.environ.get(PASSWORD_ENV) or None)
+            _RENEWERS[address] = CircuitRenewer(address, control_password())
         return _RENEWERS[address]
 
 
