@@ -31,7 +31,8 @@ CREATE INDEX IF NOT EXISTS runs_by_source ON runs (source, started_at);
 
 COMPLETE_REASONS = frozenset({"finished", "closespider_pagecount", "closespider_itemcount"})
 # the site (an onion that is down) did not answer: not a failure of the crawl, retried at the
-# source's next run; a proxy that is down is a failure of this machine, though
+# source's next run; a proxy that is down is a failure of this machine, though. (The values of
+# crawlers.network.health and .errors, written out: importing those would import Scrapy.)
 UNREACHABLE = "source_unreachable"
 PROXY_DOWN = "proxy unavailable"
 

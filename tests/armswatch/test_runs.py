@@ -37,3 +37,11 @@ def test_an_ordinary_run_counts_logged_errors_and_is_kept(tmp_path: Path) -> Non
     finally:
         store.close()
     assert kept.unreachable_reason == "ttl expired" and not kept.failed
+
+
+def test_the_run_record_reads_the_reasons_the_network_layer_writes() -> None:
+    from armswatch import runs
+    from crawlers.network.errors import ProxyUnavailableError
+    from crawlers.network.health import UNREACHABLE_REASON
+
+    assert (UNREACHABLE_REASON, ProxyUnavailableError.reason) == (runs.UNREACHABLE, runs.PROXY_DOWN)
