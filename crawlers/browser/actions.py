@@ -22,7 +22,6 @@ from scrapy.http import Response
 from scrapy_playwright.page import PageMethod
 
 from crawlers.access import BrowserOptions, PageAction
-from crawlers.browser.settings import CONTEXT
 from crawlers.source import Source
 
 SCROLL_ROUNDS = 10  # infinite scroll: at most this many screens of new content
@@ -35,10 +34,10 @@ _SCROLL_TO_BOTTOM = """() => {
 }"""
 
 
-async def scroll_to_bottom(page: Page, rounds: int = SCROLL_ROUNDS) -> int:
+async def scroll_to_bottom(page: Page) -> int:
     """Scroll to the bottom until the page stops growing; the final height in CSS pixels."""
     height = -1
-    for _ in range(rounds):
+    for _ in range(SCROLL_ROUNDS):
         new_height = int(await page.evaluate(_SCROLL_TO_BOTTOM))
         if new_height == height:
             break
@@ -94,10 +93,12 @@ def page_methods(options: BrowserOptions, *, screenshot: bool = False) -> list[P
 
 
 def browser_meta(source: Source, *, detail: bool = False) -> dict[str, Any]:
-    """The meta of a request of a `render: browser` source; `detail` for listing pages."""
+    """The meta of a request of a `render: browser` source; `detail` for listing pages.
+
+    It names no `playwright_context`: scrapy-playwright then uses its default one, the crawl's
+    only context (`settings.CONTEXT`)."""
     return {
         "playwright": True,
-        "playwright_context": CONTEXT,
         "playwright_page_methods": page_methods(source.browser, screenshot=detail),
     }
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from typing import Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 logger = logging.getLogger(__name__)
 
@@ -38,12 +38,6 @@ class _Request(Protocol):
     def resource_type(self) -> str: ...
 
 
-def host_allowed(host: str, domains: frozenset[str]) -> bool:
-    """Whether `host` is one of `domains` or a subdomain of one (Scrapy's offsite rule)."""
-    host = host.lower().rstrip(".")
-    return any(host == domain or host.endswith("." + domain) for domain in domains)
-
-
 class HostGuard:
     """Call it with a Playwright request: True means abort (the host is not allowed)."""
 
@@ -53,22 +47,24 @@ class HostGuard:
         self.blocked: Counter[str] = Counter()  # blocked requests per host
         self.stats: _Stats | None = None  # set by the download handler once the crawl runs
 
-    def allows(self, url: str) -> bool:
-        parts = urlsplit(url)
+    def allows(self, parts: SplitResult) -> bool:
+        """Whether the URL's host is one of the domains or a subdomain of one (Scrapy's
+        offsite rule), or the URL touches no network."""
         if parts.scheme in LOCAL_SCHEMES:
             return True
         if parts.scheme not in NETWORK_SCHEMES or not parts.hostname:
             return False
-        return host_allowed(parts.hostname, self.domains)
+        host = parts.hostname.rstrip(".")  # urlsplit lower-cases it
+        return any(host == domain or host.endswith("." + domain) for domain in self.domains)
 
     def __call__(self, request: _Request) -> bool:
         return self.check(request.url, request.resource_type)
 
     def check(self, url: str, resource_type: str = "other") -> bool:
         """True (and counted, and logged) when a request to `url` must be aborted."""
-        if self.allows(url):
-            return False
         parts = urlsplit(url)
+        if self.allows(parts):
+            return False
         host = parts.hostname or parts.scheme or "?"
         self.blocked[host] += 1
         if self.stats is not None:

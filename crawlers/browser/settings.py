@@ -28,15 +28,16 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from crawlers.browser.guard import HostGuard
 from crawlers.settings import USER_AGENT
 from crawlers.source import Source
 
 HANDLER = "crawlers.browser.handler.BrowserDownloadHandler"
-ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
-CONTEXT = "default"  # scrapy-playwright's context for requests that name none
+# scrapy-playwright's DEFAULT_CONTEXT_NAME, the context of requests that name none (spelt out:
+# importing scrapy_playwright.handler would load Scrapy's HTTP/1.1 handler in every crawl)
+CONTEXT = "default"
 MAX_PAGES = 2  # open pages per crawl: Chromium renderers are heavy on a two-core machine
 VIEWPORT = {"width": 1280, "height": 720}
 SCREENSHOTS_DIR = "ARMSWATCH_SCREENSHOTS_DIR"
@@ -51,12 +52,6 @@ class AppSettings(Protocol):
 
     @property
     def screenshots_dir(self) -> Path: ...
-
-    @property
-    def tor_proxy(self) -> str: ...
-
-    @property
-    def i2p_proxy(self) -> str: ...
 
 
 BASE_FLAGS = (
@@ -139,18 +134,17 @@ def launch_options(
         proxy = urlsplit(proxy_server)
         if not proxy.hostname or not proxy.port:
             raise ValueError(f"not a proxy URL: {proxy_server!r}")
-        args.append(f"--proxy-pac-url={pac_url(proxy_server, allowed_hosts)}")
+        args.append(f"--proxy-pac-url={pac_url(proxy, allowed_hosts)}")
         args.append(f"--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE {proxy.hostname}")
     return options
 
 
-def pac_url(proxy_server: str, allowed_hosts: Sequence[str]) -> str:
+def pac_url(proxy: SplitResult, allowed_hosts: Sequence[str]) -> str:
     """A proxy auto-config script, as a data: URL, that sends the allowed hosts (and their
     subdomains) through the proxy and every other request to `NOWHERE`.
 
     Only string comparisons: a PAC script's DNS functions would resolve names locally.
     """
-    proxy = urlsplit(proxy_server)
     kind = "SOCKS5" if proxy.scheme.startswith("socks") else "PROXY"
     route = f"{kind} {proxy.hostname}:{proxy.port}"
     hosts = json.dumps(sorted({host.lower() for host in allowed_hosts}))
@@ -192,7 +186,6 @@ def browser_settings(
     pages = min(source.rate_limit.concurrency, MAX_PAGES)
     return {
         "DOWNLOAD_HANDLERS": {"http": HANDLER, "https": HANDLER},
-        "TWISTED_REACTOR": ASYNCIO_REACTOR,
         "PLAYWRIGHT_BROWSER_TYPE": "chromium",
         "PLAYWRIGHT_LAUNCH_OPTIONS": launch_options(
             str(app.chromium), proxy_server, source.domains

@@ -45,9 +45,7 @@ class SourceSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Request]:
         for url in self.source.start_urls:
-            yield Request(
-                str(url), callback=self.parse_index, cb_kwargs={"page": 1}, **self._fetch()
-            )
+            yield Request(str(url), callback=self.parse_index, **self._fetch())
 
     def _fetch(self, *, detail: bool = False, meta: dict[str, Any] | None = None) -> dict[str, Any]:
         """The request arguments of how this source is fetched (browser meta and errback)."""
@@ -69,9 +67,7 @@ class SourceSpider(scrapy.Spider):
             yield response.follow(link, callback=self.parse_detail, **self._fetch(detail=True))
         for selector in index.follow:
             for link in selector.values(response.selector, every=True):
-                yield response.follow(
-                    link, callback=self.parse_index, cb_kwargs={"page": 1}, **self._fetch()
-                )
+                yield response.follow(link, callback=self.parse_index, **self._fetch())
         yield from self._next_pages(response, page, found_listings=bool(links))
 
     def _next_pages(self, response: TextResponse, page: int, *, found_listings: bool) -> Output:
@@ -135,9 +131,9 @@ class SourceSpider(scrapy.Spider):
 
     def _with_evidence(self, listing: Listing, response: TextResponse) -> Listing:
         """The listing with its page's screenshot, when the browser took one."""
-        directory = self.settings.get(SCREENSHOTS_DIR) if self.browser else None
-        png = screenshot_png(response) if directory else None
-        if not directory or png is None:
+        png = screenshot_png(response)  # None on a static page: it has no page methods
+        directory = self.settings.get(SCREENSHOTS_DIR)
+        if png is None or not directory:
             return listing
         try:
             path = save_screenshot(png, Path(directory), self.source.name)
