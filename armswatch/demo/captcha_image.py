@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import io
 import random
-import re
 from functools import cache
 
 from PIL import Image, ImageDraw, ImageFont
@@ -18,16 +17,11 @@ from PIL import Image, ImageDraw, ImageFont
 ALPHABET = "ABCDEFHJKLMNPRTUVWXY34678"  # no look-alikes (0/O, 1/I, 2/Z, 5/S, 9/g)
 ANSWER_LENGTH = 5
 SIZE = (200, 70)
-_ID = re.compile(r"^[0-9a-f]{12}$")
 
 
 def challenge_id(seed: str) -> str:
     """A challenge id (12 hex digits) derived from `seed`, e.g. a session and a counter."""
     return hashlib.sha256(f"armswatch-demo-challenge:{seed}".encode()).hexdigest()[:12]
-
-
-def is_challenge_id(value: str) -> bool:
-    return bool(_ID.match(value))
 
 
 def captcha_answer(challenge: str) -> str:

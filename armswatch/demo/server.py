@@ -39,16 +39,19 @@ class _Handler(BaseHTTPRequestHandler):
     site: str
 
     def do_GET(self) -> None:
-        self._respond(send_body=True)
+        self._send(self.sites.respond(self.site, self.path), send_body=True)
 
     def do_HEAD(self) -> None:
-        self._respond(send_body=False)
+        self._send(self.sites.respond(self.site, self.path), send_body=False)
 
-    def _respond(self, *, send_body: bool) -> None:
-        response = self.sites.respond(self.site, self.path)
+    def _send(
+        self, response: Response, *, send_body: bool, headers: Iterable[tuple[str, str]] = ()
+    ) -> None:
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
         self.send_header("Content-Length", str(len(response.body)))
+        for name, value in headers:
+            self.send_header(name, value)
         self.end_headers()
         if send_body:
             self.wfile.write(response.body)
@@ -61,15 +64,15 @@ class _OnionHandler(_Handler):
     """The onion market: live answers with cookies, redirects and form posts."""
 
     def do_GET(self) -> None:
-        self._answer("GET", send_body=True)
+        self._answer("GET")
 
     def do_HEAD(self) -> None:
-        self._answer("HEAD", send_body=False)
+        self._answer("HEAD")
 
     def do_POST(self) -> None:
-        self._answer("POST", send_body=True)
+        self._answer("POST")
 
-    def _answer(self, method: str, *, send_body: bool) -> None:
+    def _answer(self, method: str) -> None:
         request = OnionRequest(
             method="GET" if method == "HEAD" else method,
             target=self.path,
@@ -77,15 +80,8 @@ class _OnionHandler(_Handler):
             form=self._form() if method == "POST" else {},
         )
         response = self.sites.onion.handle(request)
-        self.send_response(response.status)
-        self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
-        self.send_header("Cache-Control", "no-store")
-        for name, value in response.headers:
-            self.send_header(name, value)
-        self.end_headers()
-        if send_body:
-            self.wfile.write(response.body)
+        headers = (("Cache-Control", "no-store"), *response.headers)
+        self._send(response, send_body=method != "HEAD", headers=headers)
 
     def _cookies(self) -> dict[str, str]:
         cookie = SimpleCookie()

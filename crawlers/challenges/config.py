@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from scrapy.settings import BaseSettings
+from scrapy.settings import BaseSettings, get_settings_priority
 
 from crawlers.challenges import cookies
 from crawlers.personas import load_credentials
@@ -80,7 +80,8 @@ def apply_challenge_settings(
     if middlewares:
         merged = {**settings.getdict("DOWNLOADER_MIDDLEWARES"), **middlewares}
         current = settings.getpriority("DOWNLOADER_MIDDLEWARES") or 0
-        settings.set("DOWNLOADER_MIDDLEWARES", merged, max(current, _priority(priority)))
+        wanted = get_settings_priority(priority)
+        settings.set("DOWNLOADER_MIDDLEWARES", merged, max(current, wanted))
     settings.setdict(values, priority=priority)
 
 
@@ -110,9 +111,3 @@ class ChallengeConfig:
         if poll <= 0:
             raise ValueError(f"{CAPTCHA_POLL} must be positive, not {poll}")
         return cls(Path(sessions_dir), Path(captcha_db), Path(secrets) if secrets else None, poll)
-
-
-def _priority(name: str) -> int:
-    from scrapy.settings import SETTINGS_PRIORITIES
-
-    return SETTINGS_PRIORITIES[name]

@@ -35,8 +35,8 @@ class LoginRedirectMiddleware:
         if (
             login is not None
             and not request.meta.get(INTERNAL)
-            and pages.redirects_to_login(login, response)
             and not request.meta.get("dont_redirect")
+            and pages.redirects_to_login(login, response)
         ):
             request.meta["dont_redirect"] = True
             request.meta[KEPT_FROM_LOGIN] = True

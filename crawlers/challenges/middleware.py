@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any, TypeVar
@@ -90,8 +90,7 @@ class ChallengeMiddleware:
         if not self._started:
             await self._start()
         await self._running.wait()
-        if self._failure is not None:
-            raise IgnoreRequest(f"{self.source.name} stopped: {self._failure}")
+        self._check_running()
         request.meta[GENERATION] = self._generation
 
     async def _start(self) -> None:
@@ -108,7 +107,7 @@ class ChallengeMiddleware:
         login = self.source.login
         if login is None:
             return
-        self._credentials = self._persona_credentials()
+        self._persona_credentials()  # missing credentials stop the source before any request
         jar = self._cookie_jar()
         path = self._session_path()
         if jar is not None and path is not None and sessions.load_cookies(jar, path):
@@ -158,15 +157,7 @@ class ChallengeMiddleware:
         return request.replace(meta=meta, dont_filter=True)
 
     async def _after_captcha(self, request: Request, response: TextResponse) -> Request:
-        async with self._lock:
-            self._check_running()
-            if request.meta.get(GENERATION) == self._generation:
-                try:
-                    await self._paused(self._through_captchas(response))
-                except AccessError as error:
-                    self._fail(error)
-                    raise IgnoreRequest(str(error)) from None
-                self._generation += 1
+        await self._renew_session(request, lambda: self._through_captchas(response))
         return self._retry(request)
 
     async def _after_expiry(self, request: Request, response: Response) -> Request:
@@ -178,18 +169,30 @@ class ChallengeMiddleware:
                 "the `login` section (success / expired selectors) of the source",
             ))  # fmt: skip
             raise IgnoreRequest("session expired after re-login")
+
+        async def relogin() -> None:
+            self._inc("relogins")
+            self._log(logging.WARNING, "session_expired", "session expired, logging in again")
+            await self._login()
+
+        await self._renew_session(request, relogin)
+        return self._retry(request, relogged=True)
+
+    async def _renew_session(
+        self, request: Request, renew: Callable[[], Awaitable[object]]
+    ) -> None:
+        """Run `renew` (a CAPTCHA answer or a re-login) with the source paused, unless another
+        response already renewed the session `request` was sent in."""
         async with self._lock:
             self._check_running()
-            if request.meta.get(GENERATION) == self._generation:
-                self._inc("relogins")
-                self._log(logging.WARNING, "session_expired", "session expired, logging in again")
-                try:
-                    await self._paused(self._login())
-                except AccessError as error:
-                    self._fail(error)
-                    raise IgnoreRequest(str(error)) from None
-                self._generation += 1
-        return self._retry(request, relogged=True)
+            if request.meta.get(GENERATION) != self._generation:
+                return
+            try:
+                await self._paused(renew())
+            except AccessError as error:
+                self._fail(error)
+                raise IgnoreRequest(str(error)) from None
+            self._generation += 1
 
     def _retry(self, request: Request, *, relogged: bool = False) -> Request:
         retries = request.meta.get(RETRIES, 0) + 1
@@ -209,7 +212,7 @@ class ChallengeMiddleware:
     async def _login(self) -> None:
         login = self.source.login
         assert login is not None
-        credentials = self._credentials or self._persona_credentials()
+        credentials = self._persona_credentials()
         page = await self._through_captchas(await self._fetch_page(Request(str(login.url))))
         if present(login.success, page) and not pages.login_form_shown(login, page):
             return  # the session was still good
@@ -310,13 +313,17 @@ class ChallengeMiddleware:
             self._closing = deferred_from_coro(engine.close_spider_async(reason=error.reason))
 
     def _persona_credentials(self) -> Credentials:
+        """The persona's credentials, read (environment or secrets file) once per crawl."""
+        if self._credentials is not None:
+            return self._credentials
         persona = self.source.persona
         if persona is None:
             raise AccessError("persona_missing", "a `login` needs a `persona`")
         try:
-            return load_credentials(persona, self.config.secrets_file)
+            self._credentials = load_credentials(persona, self.config.secrets_file)
         except PersonaError as error:
             raise AccessError("persona_missing", str(error)) from None
+        return self._credentials
 
     def _session_path(self) -> Path | None:
         persona = self.source.persona

@@ -50,10 +50,7 @@ def login_form_shown(login: Login, response: TextResponse) -> bool:
 
 def redirected_to_login(login: Login, request: Request, response: TextResponse) -> bool:
     """Whether the request was redirected to the login page."""
-    if not request.meta.get("redirect_urls"):
-        return False
-    here, there = urlsplit(response.url), urlsplit(str(login.url))
-    return (here.hostname, here.port, here.path) == (there.hostname, there.port, there.path)
+    return bool(request.meta.get("redirect_urls")) and _is_login_url(login, response.url)
 
 
 def redirects_to_login(login: Login, response: Response) -> bool:
@@ -61,9 +58,13 @@ def redirects_to_login(login: Login, response: Response) -> bool:
     location = response.headers.get(b"Location")
     if not 300 <= response.status < 400 or not location:
         return False
-    target = urlsplit(urljoin(response.url, location.decode("latin-1")))
-    there = urlsplit(str(login.url))
-    return (target.hostname, target.port, target.path) == (there.hostname, there.port, there.path)
+    return _is_login_url(login, urljoin(response.url, location.decode("latin-1")))
+
+
+def _is_login_url(login: Login, url: str) -> bool:
+    """Whether `url` is the login page (same host, port and path; the query may differ)."""
+    here, there = urlsplit(url), urlsplit(str(login.url))
+    return (here.hostname, here.port, here.path) == (there.hostname, there.port, there.path)
 
 
 def original_url(request: Request) -> str:

@@ -67,12 +67,16 @@ class CaptchaStore:
     def __init__(self, db_path: Path, images_dir: Path | None = None) -> None:
         self.db_path = db_path
         self.images_dir = images_dir or db_path.parent / "captcha-images"
+        self._created = False  # the directory and table exist (made on the first connection)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        if not self._created:
+            self.db_path.parent.mkdir(parents=True, exist_ok=True)
         with closing(sqlite3.connect(self.db_path, timeout=30)) as connection:
-            connection.execute(_SCHEMA)
+            if not self._created:
+                connection.execute(_SCHEMA)
+                self._created = True
             with connection:  # one transaction, committed on success
                 yield connection
 
@@ -93,10 +97,7 @@ class CaptchaStore:
 
     def get(self, task_id: str) -> CaptchaTask | None:
         with self._connect() as db:
-            row = db.execute(
-                f"SELECT {_COLUMNS} FROM captcha_tasks WHERE id = ?", (task_id,)
-            ).fetchone()
-        return _task(row) if row else None
+            return _get(db, task_id)
 
     def open_tasks(self) -> list[CaptchaTask]:
         """Tasks waiting for an answer, oldest first."""
@@ -117,7 +118,7 @@ class CaptchaStore:
                 "WHERE id = ? AND status = 'open'",
                 (answer, datetime.now(UTC).isoformat(), task_id),
             ).rowcount
-        task = self.get(task_id)
+            task = _get(db, task_id)
         if task is None:
             raise UnknownTaskError(
                 f"no CAPTCHA task {task_id!r}: see `armswatch captcha list` for open tasks"
@@ -133,6 +134,11 @@ class CaptchaStore:
                 "UPDATE captcha_tasks SET status = 'expired' WHERE id = ? AND status = 'open'",
                 (task_id,),
             )
+
+
+def _get(db: sqlite3.Connection, task_id: str) -> CaptchaTask | None:
+    row = db.execute(f"SELECT {_COLUMNS} FROM captcha_tasks WHERE id = ?", (task_id,)).fetchone()
+    return _task(row) if row else None
 
 
 def _suffix(image: bytes) -> str:

@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from armswatch.demo.captcha_image import captcha_answer, captcha_png, challenge_id, check_answer
 from armswatch.demo.catalog import offers_by_site
@@ -79,8 +79,6 @@ class OnionRequest:
 
     @property
     def query(self) -> Query:
-        from urllib.parse import parse_qs
-
         return parse_qs(urlsplit(self.target).query)
 
 
@@ -113,7 +111,12 @@ def onion_offers(day: int = 1) -> tuple[DemoOffer, ...]:
 
 def expected_onion_listing(offer_id: str, day: int = 1) -> DemoOffer | None:
     """The offer `/listing/<offer_id>` shows on `day`, or None (404)."""
-    return next((offer for offer in onion_offers(day) if offer.offer_id == offer_id), None)
+    return _offers_by_id(day).get(offer_id)
+
+
+@cache
+def _offers_by_id(day: int) -> dict[str, DemoOffer]:
+    return {offer.offer_id: offer for offer in onion_offers(day)}
 
 
 class OnionSite:
@@ -154,10 +157,11 @@ class OnionSite:
         with self._lock:
             session, new = self._session(request.cookies.get(COOKIE))
             response = self._dispatch(request, session)
+        headers = response.headers if isinstance(response, OnionResponse) else ()
         if new:
             cookie = f"{COOKIE}={session.sid}; Path=/; HttpOnly; SameSite=Lax"
-            return _with_headers(response, ("Set-Cookie", cookie))
-        return response
+            headers = (*headers, ("Set-Cookie", cookie))
+        return OnionResponse(response.status, response.body, response.content_type, headers)
 
     def _session(self, sid: str | None) -> tuple[_Session, bool]:
         if sid and sid in self._sessions:
@@ -170,13 +174,13 @@ class OnionSite:
     def _count(self, event: str) -> None:
         self.counts[event] = self.counts.get(event, 0) + 1
 
-    def _dispatch(self, request: OnionRequest, session: _Session) -> OnionResponse:
+    def _dispatch(self, request: OnionRequest, session: _Session) -> Response:
         path = request.path
         if request.method == "GET" and (match := re.fullmatch(r"/captcha/(\w+)\.png", path)):
             return self._captcha_image(match.group(1))
         if time.monotonic() < session.queued_until:
             self._count("queue_pages")
-            return _plain_response(pages.queue_page(self.options.queue_refresh))
+            return pages.queue_page(self.options.queue_refresh)
         if path == "/login":
             return self._login(request, session)
         if session.user is not None and self._timed_out(session):
@@ -194,12 +198,11 @@ class OnionSite:
             session.challenge = self._new_challenge(session)
         if session.challenge is not None:
             self._count("captcha_pages")
-            page = pages.captcha_page(session.challenge, request.target, user=session.user)
-            return _plain_response(page)
+            return pages.captcha_page(session.challenge, request.target, user=session.user)
         session.pages_since_captcha += 1
         session.pages_since_login += 1
         self._count("pages")
-        return _plain_response(self._page(path, request.query, session.user))
+        return self._page(path, request.query, session.user)
 
     def _timed_out(self, session: _Session) -> bool:
         limit = self.options.session_pages
@@ -215,17 +218,17 @@ class OnionSite:
         self._count("captchas_issued")
         return challenge
 
-    def _captcha_image(self, challenge: str) -> OnionResponse:
+    def _captcha_image(self, challenge: str) -> Response:
         if challenge not in self._challenges:
-            return _plain_response(pages.not_found_page())
-        return OnionResponse(status=200, body=captcha_png(challenge), content_type=PNG)
+            return pages.not_found_page()
+        return Response(status=200, body=captcha_png(challenge), content_type=PNG)
 
-    def _login(self, request: OnionRequest, session: _Session) -> OnionResponse:
+    def _login(self, request: OnionRequest, session: _Session) -> Response:
         if request.method != "POST":
             if session.user:
                 return _redirect("/")
             self._count("login_forms")
-            return _plain_response(pages.login_page())
+            return pages.login_page()
         self._count("login_posts")
         username, password = request.form.get("username", ""), request.form.get("password", "")
         if not (
@@ -233,13 +236,13 @@ class OnionSite:
             and secrets.compare_digest(password, DEMO_PASSWORD)
         ):
             self._count("login_failures")
-            return _plain_response(pages.login_page(failed=True))
+            return pages.login_page(failed=True)
         session.user = username
         session.pages_since_login = 0
         session.challenge = self._new_challenge(session)
         return _redirect("/")
 
-    def _answer(self, request: OnionRequest, session: _Session) -> OnionResponse:
+    def _answer(self, request: OnionRequest, session: _Session) -> Response:
         challenge, answer = request.form.get("challenge", ""), request.form.get("answer", "")
         next_path = request.form.get("next", "/")
         if not next_path.startswith("/") or next_path.startswith("//"):
@@ -271,16 +274,6 @@ class OnionSite:
             if offer is not None and path in offer.images:
                 return Response(status=200, body=placeholder_png(90, 40, 10), content_type=PNG)
         return pages.not_found_page()
-
-
-def _plain_response(response: Response) -> OnionResponse:
-    return OnionResponse(response.status, response.body, response.content_type)
-
-
-def _with_headers(response: OnionResponse, *headers: tuple[str, str]) -> OnionResponse:
-    return OnionResponse(
-        response.status, response.body, response.content_type, (*response.headers, *headers)
-    )
 
 
 def _redirect(location: str) -> OnionResponse:
