@@ -15,7 +15,7 @@ from armswatch import logs
 from armswatch.runs import CrawlRun, RunStore
 from armswatch.settings import AppSettings
 from crawlers.browser.settings import browser_settings
-from crawlers.challenges import apply_challenge_settings
+from crawlers.challenges.config import apply_challenge_settings
 from crawlers.listing import Listing
 from crawlers.network import browser_proxy, network_settings
 from crawlers.settings import base_settings, for_source
@@ -39,6 +39,9 @@ def crawl_settings(
     if source.render == "browser":  # Chromium takes its proxy at launch
         browser = browser_settings(source, app, browser_proxy(source, app))
         settings.setdict(browser, priority="spider")
+        # a page may take its own time-out to load, on top of what the network allows
+        timeout = max(settings.getfloat("DOWNLOAD_TIMEOUT"), source.browser.timeout)
+        settings.set("DOWNLOAD_TIMEOUT", timeout, priority="spider")
     settings.setdict(
         {
             "ITEM_PIPELINES": ITEM_PIPELINES,

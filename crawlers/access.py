@@ -128,7 +128,7 @@ class QueuePage(_Config):
     max_wait: float = Field(default=600.0, gt=0, description="give up after this long")
 
 
-def check_persona(value: str | None) -> str | None:
+def check_persona_name(value: str | None) -> str | None:
     if value is not None and not _PERSONA.match(value):
         raise ValueError("a persona is a name such as 'analyst-1' (lower case, digits, - and _)")
     return value
@@ -153,7 +153,7 @@ class AccessMixin(_Config):
     @field_validator("persona")
     @classmethod
     def _persona_is_name(cls, value: str | None) -> str | None:
-        return check_persona(value)
+        return check_persona_name(value)
 
     @model_validator(mode="after")
     def _access_is_consistent(self) -> AccessMixin:

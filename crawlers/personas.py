@@ -23,6 +23,7 @@ from pathlib import Path
 import yaml
 
 from crawlers.errors import CrawlersError
+from crawlers.source import Source
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -115,3 +116,10 @@ def _from_secrets_file(persona: str, path: Path, project_root: Path) -> Credenti
 def session_file(sessions_dir: Path, source: str, persona: str) -> Path:
     """Where the session (cookies) of `persona` on `source` is kept between runs."""
     return sessions_dir / source / f"{persona}.cookies.json"
+
+
+def check_persona(source: Source, secrets_file: Path | None) -> None:
+    """PersonaError now, before a crawl starts, if the source logs in as a persona without
+    credentials."""
+    if source.login is not None and source.persona is not None:
+        load_credentials(source.persona, secrets_file)

@@ -26,7 +26,7 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's cookie middleware asks tldextract, which downloads the Public Suffix List on
     # first use: a clearnet request from a Tor crawl. This one reads tldextract's bundled copy.
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
-    "crawlers.challenges.cookies.OfflineCookiesMiddleware": 700,
+    "crawlers.middlewares.offline_cookies.OfflineCookiesMiddleware": 700,
 }
 
 

@@ -10,8 +10,8 @@ from rich.console import Console
 from armswatch.cli import exit_codes
 from armswatch.cli.run_table import print_runs
 from armswatch.settings import AppSettings
-from crawlers.challenges import check_persona
 from crawlers.errors import CrawlersError
+from crawlers.personas import check_persona
 from crawlers.source import Source
 from crawlers.source_loader import find_source, load_all
 
@@ -29,7 +29,7 @@ def crawl(
     try:
         selected = _select(sources or [], all_sources, app)
         for source in selected:
-            check_persona(source, app)  # a missing persona fails now, not mid-crawl
+            check_persona(source, app.secrets_file)  # a missing persona fails now, not mid-crawl
     except CrawlersError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(exit_codes.BAD_INPUT) from None

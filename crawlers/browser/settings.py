@@ -197,6 +197,5 @@ def browser_settings(
         "PLAYWRIGHT_ABORT_REQUEST": HostGuard(source.name, source.domains),
         "CONCURRENT_REQUESTS": pages,
         "CONCURRENT_REQUESTS_PER_DOMAIN": pages,
-        "DOWNLOAD_TIMEOUT": max(source.rate_limit.timeout, source.browser.timeout),
         SCREENSHOTS_DIR: str(app.screenshots_dir) if source.browser.screenshot else None,
     }

@@ -15,8 +15,6 @@ from typing import Any, Protocol
 
 from scrapy.settings import BaseSettings, get_settings_priority
 
-from crawlers.challenges import cookies
-from crawlers.personas import load_credentials
 from crawlers.source import Source
 
 MIDDLEWARE = "crawlers.challenges.middleware.ChallengeMiddleware"
@@ -61,8 +59,6 @@ def challenge_settings(source: Source, app: AppPaths) -> dict[str, Any]:
         "DOWNLOADER_MIDDLEWARES": {
             MIDDLEWARE: MIDDLEWARE_ORDER,
             LOGIN_REDIRECTS: LOGIN_REDIRECTS_ORDER,
-            cookies.STOCK: None,
-            cookies.OFFLINE: cookies.ORDER,
         },
         ENABLED: True,
         SESSIONS_DIR: str(app.sessions_dir),
@@ -83,12 +79,6 @@ def apply_challenge_settings(
         wanted = get_settings_priority(priority)
         settings.set("DOWNLOADER_MIDDLEWARES", merged, max(current, wanted))
     settings.setdict(values, priority=priority)
-
-
-def check_persona(source: Source, app: AppPaths) -> None:
-    """PersonaError (a CrawlersError) now if the source's persona has no credentials."""
-    if source.login is not None and source.persona is not None:
-        load_credentials(source.persona, app.secrets_file)
 
 
 @dataclass(frozen=True)

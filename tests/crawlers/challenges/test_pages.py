@@ -15,10 +15,8 @@ from scrapy.settings import Settings
 from armswatch.crawl import crawl_settings
 from armswatch.demo.sites import onion_pages
 from armswatch.settings import AppSettings
-from crawlers.challenges import apply_challenge_settings, challenge_settings
 from crawlers.challenges import sessions as saved
-from crawlers.challenges.config import ChallengeConfig
-from crawlers.challenges.cookies import is_public_suffix
+from crawlers.challenges.config import ChallengeConfig, apply_challenge_settings, challenge_settings
 from crawlers.challenges.pages import (
     AccessError,
     captcha_image_url,
@@ -31,6 +29,7 @@ from crawlers.challenges.pages import (
     redirected_to_login,
     redirects_to_login,
 )
+from crawlers.middlewares.offline_cookies import is_public_suffix
 from crawlers.personas import Credentials
 from crawlers.source_loader import load_source
 from tests.conftest import REPO

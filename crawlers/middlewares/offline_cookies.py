@@ -18,7 +18,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from tldextract import TLDExtract
 
 STOCK = "scrapy.downloadermiddlewares.cookies.CookiesMiddleware"
-OFFLINE = "crawlers.challenges.cookies.OfflineCookiesMiddleware"
+OFFLINE = "crawlers.middlewares.offline_cookies.OfflineCookiesMiddleware"
 ORDER = 700  # where Scrapy puts its own
 _SUFFIXES = TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
 
