@@ -118,6 +118,11 @@ def session_file(sessions_dir: Path, source: str, persona: str) -> Path:
     return sessions_dir / source / f"{persona}.cookies.json"
 
 
+def storage_file(sessions_dir: Path, source: str, persona: str) -> Path:
+    """Where the browser local storage of `persona` on `source` is kept between runs."""
+    return sessions_dir / source / f"{persona}.storage.json"
+
+
 def check_persona(source: Source, secrets_file: Path | None) -> None:
     """PersonaError now, before a crawl starts, if the source logs in as a persona without
     credentials."""

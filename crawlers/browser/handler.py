@@ -42,7 +42,9 @@ from scrapy_playwright.handler import (
 )
 
 from crawlers.browser.guard import HostGuard
+from crawlers.browser.local_storage import restore_script, save_local_storage
 from crawlers.browser.profile import new_profile, remove_profile
+from crawlers.browser.settings import STORAGE_FILE
 from crawlers.network.proxied_handler import ProxiedDownloadHandler
 
 logger = logging.getLogger(__name__)
@@ -73,6 +75,8 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
         self._closed = False
         self._profiles: list[Path] = []
         self._proxied: ProxiedDownloadHandler | None = None
+        stored = crawler.settings.get(STORAGE_FILE)
+        self.storage_file = Path(stored) if stored else None
         if crawler.settings.getbool("ARMSWATCH_REQUIRE_PROXY"):
             self._proxied = ProxiedDownloadHandler(crawler)
 
@@ -86,6 +90,7 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
         """Close once, though Scrapy calls it for each scheme; remove the profiles."""
         if not self._closed:
             self._closed = True
+            await self._save_local_storage()
             await super().close()
             if self._proxied is not None:
                 await self._proxied.close()
@@ -105,9 +110,22 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
             PERSISTENT_CONTEXT_PATH_KEY: str(profile),
         }
         wrapper = await super()._create_browser_context(name, kwargs, spider)
+        restore = restore_script(self.storage_file) if self.storage_file else None
+        if restore is not None:
+            await wrapper.context.add_init_script(restore)
         await wrapper.context.route("**", self._route_context_request)
         await wrapper.context.route_web_socket("**", self._route_websocket)
         return wrapper
+
+    async def _save_local_storage(self) -> None:
+        """Keep the persona's local storage for the next crawl (see `local_storage`)."""
+        if self.storage_file is None:
+            return
+        for wrapper in self.context_wrappers.values():
+            state = await wrapper.context.storage_state()
+            origins = save_local_storage(dict(state), self.storage_file)
+            if self.crawler.stats is not None:
+                self.crawler.stats.set_value("armswatch/browser/local_storage_saved", origins)
 
     async def _create_page(self, request: Request, spider: Any) -> Page:
         """A page whose context holds the cookies Scrapy sends with `request`."""

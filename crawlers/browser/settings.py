@@ -31,6 +31,7 @@ from typing import Any, Protocol
 from urllib.parse import SplitResult, urlsplit
 
 from crawlers.browser.guard import HostGuard
+from crawlers.personas import storage_file
 from crawlers.settings import USER_AGENT
 from crawlers.source import Source
 
@@ -41,6 +42,7 @@ CONTEXT = "default"
 MAX_PAGES = 2  # open pages per crawl: Chromium renderers are heavy on a two-core machine
 VIEWPORT = {"width": 1280, "height": 720}
 SCREENSHOTS_DIR = "ARMSWATCH_SCREENSHOTS_DIR"
+STORAGE_FILE = "ARMSWATCH_BROWSER_STORAGE_FILE"  # a persona's local storage between runs
 NOWHERE = "PROXY 127.0.0.1:9"  # the discard port, closed: a request sent there fails
 
 
@@ -52,6 +54,9 @@ class AppSettings(Protocol):
 
     @property
     def screenshots_dir(self) -> Path: ...
+
+    @property
+    def sessions_dir(self) -> Path: ...
 
 
 BASE_FLAGS = (
@@ -198,4 +203,12 @@ def browser_settings(
         "CONCURRENT_REQUESTS": pages,
         "CONCURRENT_REQUESTS_PER_DOMAIN": pages,
         SCREENSHOTS_DIR: str(app.screenshots_dir) if source.browser.screenshot else None,
+        STORAGE_FILE: _storage_file(source, app),
     }
+
+
+def _storage_file(source: Source, app: AppSettings) -> str | None:
+    """A persona's local storage is kept between runs; an anonymous crawl keeps none."""
+    if source.persona is None:
+        return None
+    return str(storage_file(app.sessions_dir, source.name, source.persona))

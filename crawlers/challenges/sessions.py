@@ -1,5 +1,6 @@
 """A persona's session on a source, kept between runs: the cookies of Scrapy's cookie jar in one
-JSON file per (source, persona) under `AppSettings.sessions_dir` (`crawlers.personas`).
+JSON file per (source, persona) under `AppSettings.sessions_dir` (`crawlers.personas`); a
+browser source's local storage is kept beside it (`crawlers.browser.local_storage`).
 
 Files are written atomically with mode 600 (a session cookie opens the account like a password).
 """
@@ -35,13 +36,18 @@ _FIELDS = (
 def save_cookies(jar: CookieJar, path: Path) -> int:
     """Write every cookie of `jar` (session cookies included) to `path`; the count written."""
     cookies = [_to_dict(cookie) for cookie in jar]
+    write_private_json(path, {"cookies": cookies})
+    return len(cookies)
+
+
+def write_private_json(path: Path, document: Any) -> None:
+    """Write `document` to `path` atomically, readable by this user only (mode 600)."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     partial = path.with_suffix(path.suffix + ".partial")
     descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        json.dump({"cookies": cookies}, handle)
+        json.dump(document, handle)
     partial.replace(path)
-    return len(cookies)
 
 
 def load_cookies(jar: CookieJar, path: Path) -> int:
