@@ -10,7 +10,7 @@ import yaml
 from armswatch.demo.server import DemoSites
 from armswatch.demo.sites.onion import ONION_HOST
 from tests.conftest import REPO
-from tests.crawlers.challenges.test_onion_crawl import PERSONA_ENV, crawl, serve
+from tests.crawlers.challenges.test_onion_crawl import PERSONA_ENV, crawl, expire_after, serve
 
 LIMITS = {"max_pages": 30, "max_depth": 20, "allowed_domains": ["127.0.0.1"]}
 
@@ -31,14 +31,9 @@ def _browser_source(directory: Path, sites: DemoSites) -> Path:
 def test_a_browser_session_expired_mid_crawl_leads_to_one_relogin(tmp_path: Path) -> None:
     sites = serve(captcha_every=0)
     expired: list[int] = []
-
-    def expire_after_10_pages() -> None:
-        if not expired and sites.onion.count("pages") >= 10:
-            expired.append(sites.expire_sessions())
-
     try:
         run = crawl(_browser_source(tmp_path, sites), tmp_path / "data", sites, PERSONA_ENV,
-                    expire_after_10_pages, timeout=180)  # fmt: skip
+                    expire_after(sites, 10, expired), timeout=180)  # fmt: skip
     finally:
         sites.stop()
     assert expired == [1]

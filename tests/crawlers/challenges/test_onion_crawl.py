@@ -142,6 +142,17 @@ def _result(out: Path, returncode: int, answered: list[str]) -> Crawl:
     return Crawl(returncode, stats, items, log, answered, lookups)
 
 
+def expire_after(sites: DemoSites, pages: int, expired: list[int]) -> Callable[[], None]:
+    """A `watch` for `crawl` that expires the market's sessions once, after `pages` pages,
+    recording how many it expired in `expired`."""
+
+    def watch() -> None:
+        if not expired and sites.onion.count("pages") >= pages:
+            expired.append(sites.expire_sessions())
+
+    return watch
+
+
 def assert_every_listing_crawled(run: Crawl) -> None:
     assert run.returncode == 0, run.log[-3000:]
     assert run.stats["finish_reason"] == "finished"
@@ -242,14 +253,9 @@ def test_a_session_expired_mid_crawl_leads_to_one_relogin(tmp_path: Path) -> Non
     env = {"ARMSWATCH_SECRETS": str(secrets)}
     sites = serve(captcha_every=0)
     expired: list[int] = []
-
-    def expire_after_20_pages() -> None:
-        if not expired and sites.onion.count("pages") >= 20:
-            expired.append(sites.expire_sessions())
-
     try:
         run = crawl(local_source(tmp_path, sites), tmp_path / "data", sites, env,
-                    expire_after_20_pages)  # fmt: skip
+                    expire_after(sites, 20, expired))  # fmt: skip
     finally:
         sites.stop()
     assert expired == [1]
