@@ -27,12 +27,16 @@ class ConfigProblem:
         return f"{where}:{field} {self.message}{hint}"
 
 
-class SourceConfigError(CrawlersError):
-    """A source definition is invalid; holds every problem found, not just the first."""
+class ConfigError(CrawlersError):
+    """A configuration file is invalid; holds every problem found, not just the first."""
 
     def __init__(self, problems: list[ConfigProblem]) -> None:
         self.problems = problems
         super().__init__("\n".join(str(problem) for problem in problems))
+
+
+class SourceConfigError(ConfigError):
+    """A source definition is invalid."""
 
 
 class UnknownSourceError(CrawlersError):

@@ -1,0 +1,173 @@
+"""Read YAML configuration files into pydantic models, with fixable error messages.
+
+Every problem is reported with its file, line and dotted field, and a hint on how to fix it:
+an unknown key gets a did-you-mean, a missing one says what to add. Sources and alert rules
+are both read this way.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from crawlers.errors import ConfigError, ConfigProblem
+
+Model = TypeVar("Model", bound=BaseModel)
+KeyLines = dict[tuple[str | int, ...], int]
+
+
+def load_model(path: Path, model: type[Model], error: type[ConfigError], example: str) -> Model:
+    """Read one YAML file into `model`; raise `error` with every problem in it.
+
+    `example` is the first line the hint suggests for a file that is not a mapping.
+    """
+    document, lines = read_yaml(path, error, example)
+    try:
+        return model.model_validate(document)
+    except ValidationError as exc:
+        raise error([_problem(path, item, lines, model) for item in exc.errors()]) from None
+
+
+def yaml_files(paths: Iterable[Path], exclude: frozenset[str] = frozenset()) -> Iterator[Path]:
+    """The given files, and the `*.yaml`/`*.yml` files of the given directories (sorted) whose
+    names are not in `exclude`."""
+    for path in paths:
+        if path.is_dir():
+            found = (p for p in path.glob("*.y*ml") if p.suffix in {".yaml", ".yml"})
+            yield from sorted(p for p in found if p.name not in exclude)
+        else:
+            yield path
+
+
+def read_yaml(path: Path, error: type[ConfigError], example: str) -> tuple[Any, KeyLines]:
+    """The document of a YAML file that must hold a mapping, and the line of every key."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise error([ConfigProblem(path, "", f"cannot read the file: {exc.strerror}")]) from None
+    try:
+        document = yaml.safe_load(text)
+        lines = _key_lines(yaml.compose(text))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = ConfigProblem(
+            path,
+            "",
+            f"not valid YAML: {getattr(exc, 'problem', exc)}",
+            "check indentation and quoting",
+            line,
+        )
+        raise error([problem]) from None
+    if not isinstance(document, dict):
+        raise error(
+            [
+                ConfigProblem(
+                    path,
+                    "",
+                    "the file must hold a mapping of keys to values",
+                    f"start with `{example}`",
+                )
+            ]
+        )
+    return document, lines
+
+
+def _key_lines(node: yaml.Node | None, prefix: tuple[str | int, ...] = ()) -> KeyLines:
+    """Line number (1-based) of every key and list item in a YAML document, by path."""
+    lines: KeyLines = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            path = (*prefix, str(key_node.value))
+            lines[path] = key_node.start_mark.line + 1
+            lines.update(_key_lines(value_node, path))
+    elif isinstance(node, yaml.SequenceNode):
+        for position, item in enumerate(node.value):
+            path = (*prefix, position)
+            lines[path] = item.start_mark.line + 1
+            lines.update(_key_lines(item, path))
+    return lines
+
+
+def _problem(
+    path: Path, error: ErrorDetails, lines: KeyLines, model: type[BaseModel]
+) -> ConfigProblem:
+    location = tuple(part for part in error["loc"] if not _is_union_tag(part))
+    field = ".".join(str(part) for part in location)
+    line = _nearest_line(location, lines)
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return _unknown_key(path, location, field, line, model)
+    if kind == "missing":
+        return ConfigProblem(
+            path, field, "is required but missing", f"add `{location[-1]}:` here", line
+        )
+    message = error["msg"].removeprefix("Value error, ")
+    return ConfigProblem(path, field, message, _hint_for(kind, error), line)
+
+
+def _unknown_key(
+    path: Path, location: tuple[Any, ...], field: str, line: int | None, model: type[BaseModel]
+) -> ConfigProblem:
+    key = str(location[-1])
+    allowed = _allowed_keys(model, location[:-1])
+    close = difflib.get_close_matches(key, allowed, n=1)
+    hint = f"did you mean `{close[0]}`? " if close else ""
+    hint += f"allowed here: {', '.join(allowed)}" if allowed else "remove it"
+    return ConfigProblem(path, field, f"unknown key `{key}`", hint, line)
+
+
+def _allowed_keys(model: type[BaseModel], location: tuple[Any, ...]) -> list[str]:
+    """The keys the model accepts at a location, by walking the model classes."""
+    for part in location:
+        if isinstance(part, int):
+            continue
+        info = model.model_fields.get(str(part))
+        if info is None:
+            return []
+        nested = _model_in(info.annotation)
+        if nested is None:
+            return []
+        model = nested
+    return list(model.model_fields)
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _hint_for(kind: str, error: ErrorDetails) -> str:
+    if kind.startswith("url"):
+        return "write a full URL such as `http://example.onion/`"
+    if kind in {"literal_error", "enum"}:
+        expected = error.get("ctx", {}).get("expected", "")
+        return f"use one of {expected}" if expected else ""
+    if kind.endswith("_type") or kind.endswith("_parsing"):
+        return f"this field takes a {kind.split('_')[0]}"
+    if kind == "too_short":
+        return "give at least one value"
+    return ""
+
+
+def _is_union_tag(part: Any) -> bool:
+    return isinstance(part, str) and (part.startswith("function-") or part in {"str", "dict"})
+
+
+def _nearest_line(location: tuple[Any, ...], lines: KeyLines) -> int | None:
+    for end in range(len(location), 0, -1):
+        line = lines.get(tuple(location[:end]))
+        if line is not None:
+            return line
+    return None
