@@ -27,6 +27,8 @@ ITEM_PIPELINES = {
     "extractors.scrapy_pipeline.ExtractionPipeline": 500,
     "index.pipeline.IndexPipeline": 800,
 }
+# the alert rules, run on each batch the index accepted
+ALERT_EXTENSION = {"rules.scrapy_extension.AlertExtension": 600}
 
 
 def crawl_settings(
@@ -47,10 +49,15 @@ def crawl_settings(
             "ITEM_PIPELINES": ITEM_PIPELINES,
             "ARMSWATCH_INDEX_URL": app.index_url,
             "ARMSWATCH_SPOOL_DIR": str(app.spool_dir),
+            "ARMSWATCH_DATA_DIR": str(app.data_dir),
+            "ARMSWATCH_RULES_DIR": str(app.rules_dir),
+            "ARMSWATCH_ALERTS_DB": str(app.alerts_db),
+            "ARMSWATCH_DASHBOARD_URL": app.dashboard_url,
             "LOG_ENABLED": False,
         },
         priority="cmdline",
     )
+    settings.set("EXTENSIONS", {**settings.getdict("EXTENSIONS"), **ALERT_EXTENSION}, "cmdline")
     if overrides:
         settings.setdict(overrides, priority="cmdline")
     apply_challenge_settings(settings, source, app)  # merged into the downloader middlewares

@@ -10,6 +10,10 @@
   or the password in `ARMSWATCH_TOR_CONTROL_PASSWORD`).
 - `ARMSWATCH_SECRETS`: a YAML file of persona credentials, kept outside the repository.
 - `ARMSWATCH_CHROMIUM`: the Chromium binary for `render: browser` (default `/usr/bin/chromium`).
+- `ARMSWATCH_RULES`: the alert rules directory, `*.yaml` rules and `channels.yaml` (default
+  `./rules`).
+- `ARMSWATCH_DASHBOARD_URL`: where analysts open the dashboard, for links in alerts (default
+  `http://127.0.0.1:8000`).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ _OPTIONAL = {
     "i2p_proxy": "ARMSWATCH_I2P_PROXY",
     "tor_control": "ARMSWATCH_TOR_CONTROL",
     "chromium": "ARMSWATCH_CHROMIUM",
+    "dashboard_url": "ARMSWATCH_DASHBOARD_URL",
 }
 
 
@@ -39,6 +44,8 @@ class AppSettings(BaseModel):
     tor_control: str | None = None
     secrets_file: Path | None = None
     chromium: Path = Path("/usr/bin/chromium")
+    rules_dir: Path = Path("rules")
+    dashboard_url: str = "http://127.0.0.1:8000"
 
     @classmethod
     def from_env(cls) -> AppSettings:
@@ -47,12 +54,14 @@ class AppSettings(BaseModel):
         sources = os.environ.get("ARMSWATCH_SOURCES", "sources")
         dirs = tuple(Path(part).resolve() for part in sources.split(os.pathsep) if part)
         secrets = os.environ.get("ARMSWATCH_SECRETS")
+        rules = os.environ.get("ARMSWATCH_RULES") or "rules"
         optional = {field: os.environ.get(variable) for field, variable in _OPTIONAL.items()}
         return cls(
             data_dir=data_dir,
             index_url=index_url,
             sources_dirs=dirs,
             secrets_file=Path(secrets).resolve() if secrets else None,
+            rules_dir=Path(rules).resolve(),
             **{field: value for field, value in optional.items() if value},  # else the default
         )
 
@@ -77,6 +86,11 @@ class AppSettings(BaseModel):
     def captcha_db(self) -> Path:
         """CAPTCHA tasks waiting for an analyst, and their images."""
         return self.data_dir / "captcha.db"
+
+    @property
+    def alerts_db(self) -> Path:
+        """Alerts, their triage and every delivery attempt."""
+        return self.data_dir / "alerts.db"
 
     @property
     def screenshots_dir(self) -> Path:

@@ -9,6 +9,10 @@ cannot block later replays. Replays are safe to repeat: the merge rule keeps the
 
 Every spooled batch is logged as an error (event `index_spooled`), so the crawl run counts it
 and `armswatch crawl` exits 1: the data is safe, but the index lags until a replay succeeds.
+
+After every batch the index accepted (replays included), the pipeline sends the Scrapy signal
+`listings_indexed` with the batch's `UpsertReport` (`report=`), so later stages (the alert
+rules) see which listings are new or changed. Receivers' errors are logged, never raised.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Any, Self, TypeVar
 
 from pydantic import BaseModel
 from scrapy.crawler import Crawler
+from scrapy.signalmanager import SignalManager
 from scrapy.statscollectors import StatsCollector
 
 from crawlers.listing import Listing
@@ -32,6 +37,8 @@ from index.selection import open_index
 
 logger = logging.getLogger(__name__)
 
+# sent with `report=UpsertReport` after each batch the index accepted
+listings_indexed = object()
 LISTINGS_SPOOL = "listings.jsonl"
 VENDORS_SPOOL = "vendors.jsonl"
 DEFAULT_BATCH = 250
@@ -55,9 +62,15 @@ class IndexPipeline:
     """
 
     def __init__(
-        self, index_url: str | None, spool_dir: Path, stats: StatsCollector, batch_size: int
+        self,
+        index_url: str | None,
+        spool_dir: Path,
+        stats: StatsCollector,
+        batch_size: int,
+        signals: SignalManager | None = None,
     ) -> None:
         self.index_url = index_url
+        self.signals = signals
         self.spool_dir = spool_dir
         self.stats = stats
         self.batch_size = batch_size
@@ -75,6 +88,7 @@ class IndexPipeline:
             spool_dir=Path(settings.get("ARMSWATCH_SPOOL_DIR", "data/spool")),
             stats=crawler.stats,
             batch_size=max(settings.getint("ARMSWATCH_INDEX_BATCH", default_batch), 1),
+            signals=crawler.signals,
         )
 
     @property
@@ -153,6 +167,8 @@ class IndexPipeline:
         return self.index
 
     def _record(self, report: UpsertReport) -> None:
+        if self.signals is not None:
+            self.signals.send_catch_log(listings_indexed, report=report)
         self.stats.inc_value("armswatch/listings_new", len(report.new))
         self.stats.inc_value("armswatch/listings_changed", len(report.changed))
         self.stats.inc_value("armswatch/listings_unchanged", len(report.unchanged))
