@@ -31,7 +31,8 @@ def load_model(path: Path, model: type[Model], error: type[ConfigError], example
     try:
         return model.model_validate(document)
     except ValidationError as exc:
-        raise error([_problem(path, item, lines, model) for item in exc.errors()]) from None
+        problems = [_problem(path, item, lines, model, document) for item in exc.errors()]
+        raise error(problems) from None
 
 
 def yaml_files(paths: Iterable[Path], exclude: frozenset[str] = frozenset()) -> Iterator[Path]:
@@ -96,9 +97,9 @@ def _key_lines(node: yaml.Node | None, prefix: tuple[str | int, ...] = ()) -> Ke
 
 
 def _problem(
-    path: Path, error: ErrorDetails, lines: KeyLines, model: type[BaseModel]
+    path: Path, error: ErrorDetails, lines: KeyLines, model: type[BaseModel], document: Any
 ) -> ConfigProblem:
-    location = tuple(part for part in error["loc"] if not _is_union_tag(part))
+    location = _document_location(error["loc"], document)
     field = ".".join(str(part) for part in location)
     line = _nearest_line(location, lines)
     kind = error["type"]
@@ -163,6 +164,34 @@ def _hint_for(kind: str, error: ErrorDetails) -> str:
 
 def _is_union_tag(part: Any) -> bool:
     return isinstance(part, str) and (part.startswith("function-") or part in {"str", "dict"})
+
+
+def _is_kind_tag(node: Any, part: Any) -> bool:
+    """Whether `part` is the `kind:` value pydantic names a discriminated union's case by."""
+    return isinstance(node, dict) and part not in node and node.get("kind") == part
+
+
+def _child(node: Any, part: Any) -> Any:
+    if isinstance(node, dict):
+        return node.get(part)
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return node[part]
+    return None
+
+
+def _document_location(location: tuple[Any, ...], document: Any) -> tuple[Any, ...]:
+    """The error's location as a path through the document: union and discriminator tags
+    that pydantic puts in (`function-after`, `str`, a `kind:` value) are left out."""
+    kept: list[Any] = []
+    node = document
+    for part in location:
+        if _is_union_tag(part):
+            continue
+        if _is_kind_tag(node, part):
+            continue
+        node = _child(node, part)  # None past a key the document lacks (missing or unknown)
+        kept.append(part)
+    return tuple(kept)
 
 
 def _nearest_line(location: tuple[Any, ...], lines: KeyLines) -> int | None:

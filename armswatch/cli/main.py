@@ -14,7 +14,9 @@ from armswatch.cli import (
     search_commands,
     source_commands,
 )
+from armswatch.cli.alerts_commands import alerts_app
 from armswatch.cli.captcha_commands import captcha_app
+from armswatch.cli.rules_commands import rules_app
 
 app = typer.Typer(
     name="armswatch",
@@ -26,6 +28,8 @@ app.add_typer(source_commands.app, name="sources")
 app.add_typer(es_commands.app, name="es")
 app.add_typer(index_commands.app, name="index")
 app.add_typer(captcha_app, name="captcha")
+app.add_typer(rules_app, name="rules")
+app.add_typer(alerts_app, name="alerts")
 app.command("crawl")(crawl_commands.crawl)
 app.command("search")(search_commands.search)
 app.command("show")(search_commands.show)
