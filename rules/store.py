@@ -181,7 +181,7 @@ class AlertStore:
 
     def count_unsuppressed_since(self, rule: str, since: datetime) -> int:
         row = self._db.execute(
-            "SELECT COUNT(*) FROM alerts WHERE rule = ? AND suppressed = 0 AND created_at >= ?",
+            "SELECT COUNT(*) FROM alerts WHERE rule = ? AND suppressed = 0 AND created_at > ?",
             (rule, since.isoformat()),
         ).fetchone()
         return int(row[0])
