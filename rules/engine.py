@@ -95,9 +95,7 @@ class AlertEngine:
         listings = fetch_listings(self.index, list(reasons))
         return self.evaluate(list(listings.values()), reasons)
 
-    def evaluate(
-        self, listings: Sequence[Listing], reasons: dict[str, AlertReason]
-    ) -> list[Alert]:
+    def evaluate(self, listings: Sequence[Listing], reasons: dict[str, AlertReason]) -> list[Alert]:
         """Match stored listings (current versions) and store an alert for each new match."""
         matches = self.matcher.match(listings)
         by_id = {listing.id: listing for listing in listings}
@@ -181,4 +179,3 @@ class AlertEngine:
                 "version": alert.listing_version,
             },
         )
-
