@@ -4,7 +4,8 @@ Each pending delivery is sent with its channel's retries and back-off. One that 
 goes to the dead-letter list (status `dead`, with the error), never lost: `armswatch alerts
 retry` puts dead letters back in the queue and sends them again. When a channel fails, the
 rest of its messages in the same pass go to the dead-letter list at once instead of each
-waiting out its own retries against a receiver that is down.
+waiting out its own retries against a receiver that is down (a failure of one message only,
+such as a rule without recipients, leaves the channel open).
 """
 
 from __future__ import annotations
@@ -98,7 +99,6 @@ class Dispatcher:
 
     def _deliver(self, delivery: Delivery, down: dict[str, str]) -> str | None:
         """Send one delivery and record the outcome; the error when it went dead."""
-        attempts = 0
         try:
             message = self._message(delivery)
             if delivery.channel in down:
@@ -115,7 +115,7 @@ class Dispatcher:
             )
             attempts = send_with_retries(sender, config, message, sleep=self.sleep)
         except (DeliveryError, ChannelSecretError, LookupError) as error:
-            return self._dead(delivery, max(attempts, 1), error, down)
+            return self._dead(delivery, error, down)
         self.store.finish_delivery(delivery.id, "delivered", attempts, self.clock())
         logger.info(
             "delivered %s to %s",
@@ -135,13 +135,13 @@ class Dispatcher:
         alerts = [self.store.get(alert_id) for alert_id in delivery.alert_ids]
         return AlertMessage(delivery.key, rule, tuple(a for a in alerts if a is not None))
 
-    def _dead(
-        self, delivery: Delivery, attempts: int, error: Exception, down: dict[str, str]
-    ) -> str:
+    def _dead(self, delivery: Delivery, error: Exception, down: dict[str, str]) -> str:
         reason = str(error)
+        tried = 0
         if isinstance(error, DeliveryError) and delivery.channel not in down:
-            down[delivery.channel] = reason
-        tried = attempts if not reason.startswith("not tried") else 0
+            tried = error.attempts
+            if error.retryable:  # the receiver is down or busy, not this message wrong
+                down[delivery.channel] = reason
         self.store.finish_delivery(delivery.id, "dead", tried, self.clock(), reason)
         logger.error(
             "delivery %s to %s failed; it is in the dead-letter list: %s",
