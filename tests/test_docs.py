@@ -1,4 +1,4 @@
-"""The README documents every key of the source format and the two set-up commands."""
+"""The README documents every key of the source and rule formats and the two set-up commands."""
 
 from pathlib import Path
 
@@ -15,6 +15,8 @@ from crawlers.source import (
     Source,
     VendorPage,
 )
+from rules.channel_config import EmailChannel, FileChannel, WebhookChannel
+from rules.model import Conditions, PriceRange, Rule, Suppression
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 
@@ -39,6 +41,19 @@ README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding=
 )
 def test_every_source_key_is_documented(model: type) -> None:
     undocumented = [name for name in model.model_fields if f"{name}:" not in README]
+    assert undocumented == []
+
+
+@pytest.mark.parametrize(
+    "model", [Rule, Conditions, PriceRange, Suppression, EmailChannel, WebhookChannel, FileChannel]
+)
+def test_every_rule_and_channel_key_is_documented(model: type) -> None:
+    documented = ["{}:", "`{}`"]
+    undocumented = [
+        name
+        for name in model.model_fields
+        if not any(form.format(name) in README for form in documented)
+    ]
     assert undocumented == []
 
 
