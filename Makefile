@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint typecheck format clean eval bench-extract bench-index es-build es-start es-stop
+.PHONY: install demo test lint typecheck format clean eval bench-extract bench-index bench-rules es-build es-start es-stop
 
 install: $(STAMP)
 
@@ -43,6 +43,10 @@ bench-extract: $(STAMP)
 	$(BIN)/python benchmarks/extract.py
 
 # needs a node: `armswatch es start` (or ARMSWATCH_ES_URL); LISTINGS=10000 for a quick run
+# the Elasticsearch half needs a node: `armswatch es start` (or ARMSWATCH_ES_URL)
+bench-rules: $(STAMP)
+	$(BIN)/python benchmarks/rules.py
+
 bench-index: $(STAMP)
 	$(BIN)/python benchmarks/index.py --listings $(or $(LISTINGS),100000)
 

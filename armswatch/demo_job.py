@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -10,6 +12,7 @@ from rich.console import Console
 from armswatch.settings import AppSettings
 from crawlers.source_loader import load_source
 from index.selection import open_index
+from rules.store import AlertStore
 
 DEMO_SOURCES = ("demo-market", "demo-forum", "demo-classifieds")
 SOURCES_DIR = Path(__file__).resolve().parent.parent / "sources"
@@ -31,6 +34,7 @@ class DemoSummary:
     errors: int = 0
     failed: list[str] = field(default_factory=list)
     searches: list[tuple[int, list[str]]] = field(default_factory=list)
+    alerts: Counter[str] = field(default_factory=Counter)  # alerts this crawl fired, by rule
 
 
 def run_demo(app: AppSettings, *, day: int = 1, console: Console | None = None) -> DemoSummary:
@@ -38,6 +42,7 @@ def run_demo(app: AppSettings, *, day: int = 1, console: Console | None = None) 
     from armswatch.demo.server import DemoSites
 
     sources = [load_source(SOURCES_DIR / f"{name}.yaml") for name in DEMO_SOURCES]
+    started = datetime.now(UTC)
     with DemoSites(day=day):
         runs = crawl_sources(sources, app, console=console)
     summary = DemoSummary(
@@ -47,6 +52,9 @@ def run_demo(app: AppSettings, *, day: int = 1, console: Console | None = None) 
         errors=sum(run.errors for run in runs),
         failed=[run.source for run in runs if run.failed],
     )
+    with AlertStore(app.alerts_db) as store:
+        fired = store.alerts(since=started, suppressed=None, limit=None)
+    summary.alerts.update(alert.rule for alert in fired)
     index = open_index(app.index_url)
     try:
         summary.total = index.count("*")

@@ -69,6 +69,12 @@ def _print_summary(summary: DemoSummary, console: Console) -> None:
     )
     for name in summary.failed:
         console.print(f"[red]crawl of {name} failed[/red]: see `armswatch stats` and the log")
+    alerts = sum(summary.alerts.values())
+    by_rule = ", ".join(f"{rule} {count}" for rule, count in summary.alerts.most_common())
+    console.print(
+        f"\n[bold]{alerts}[/bold] alerts for case officers ({by_rule or 'none'}): "
+        "`armswatch alerts list`, delivered to data/alerts/alerts.jsonl"
+    )
     console.print("\n[bold]What an analyst searches first[/bold]")
     for (query, why), (total, titles) in zip(FIRST_SEARCHES, summary.searches, strict=True):
         console.print(

@@ -12,6 +12,7 @@ import pytest
 from armswatch.demo import truth
 from armswatch.demo.catalog import changes, expected_listing, offers_by_site
 from crawlers.listing import listing_id
+from rules.store import AlertStore
 from tests.conftest import REPO, run_armswatch
 
 SOURCE_OF_SITE = {"market": "demo-market", "forum": "demo-forum", "classifieds": "demo-classifieds"}
@@ -142,3 +143,7 @@ def test_demo_command_serves_crawls_and_summarises(tmp_path: Path) -> None:
     assert f"{total} listings in the index" in done.stdout.replace("\n", " ")
     for query in truth.first_searches(1):
         assert query in done.stdout
+    with AlertStore(tmp_path / "data" / "alerts.db") as store:
+        fired = store.alerts(suppressed=None, limit=None)
+    assert fired
+    assert f"{len(fired)} alerts for case officers" in done.stdout.replace("\n", " ")
