@@ -91,6 +91,11 @@ class IndexBackend(Protocol):
         """
         ...
 
+    def refresh(self) -> None:
+        """Make every write so far, by any client of the same index, visible to searches
+        (a no-op where writes are visible at once)."""
+        ...
+
     def restore(self, items: Iterable[tuple[Listing, Sequence[Listing]]]) -> int:
         """Store (listing, earlier versions oldest first) pairs exactly as given, without the
         upsert rule: for copies between backends and backups. Replaces a stored listing of the

@@ -92,6 +92,7 @@ class AlertEngine:
         reasons.update(dict.fromkeys(report.new, "new"))
         if not reasons or not self.rules:
             return []
+        self.index.refresh()  # the batch was written by another client (the index pipeline)
         listings = fetch_listings(self.index, list(reasons))
         return self.evaluate(list(listings.values()), reasons)
 

@@ -60,7 +60,8 @@ class ElasticsearchIndex:
         return writes.restore_listings(self.client, self.names, items)
 
     def refresh(self) -> None:
-        """Make every upsert so far visible to searches (reads call this when needed)."""
+        """Make every write so far visible to searches, this client's and others' (reads call
+        this when this client wrote since the last refresh)."""
         self._unrefreshed = False
         try:
             writes.refresh_listings(self.client, self.names)

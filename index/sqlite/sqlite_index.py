@@ -36,6 +36,9 @@ class SqliteIndex:
         with self._lock:
             return store.upsert_listings(self._connection, listings)
 
+    def refresh(self) -> None:
+        """Nothing to do: a committed write is visible to every connection at once."""
+
     def restore(self, items: Iterable[tuple[Listing, Sequence[Listing]]]) -> int:
         """Store listings with their earlier versions exactly as given (see the protocol)."""
         with self._lock:
