@@ -9,12 +9,15 @@ are matched the other way round:
 - `load` keeps the rules as documents of their own index, `<prefix>-rules` (id = rule name:
   the name, the Lucene query, its compiled query DSL and whether it depends on `now`), so a
   team shares one rule set and can inspect it; rules no longer given are deleted.
-- `match` runs ONE `_msearch` with one search per rule: the rule's compiled query AND an `ids`
-  filter over the batch's listing ids, against the listings index (refreshed first, since the
-  backend's upsert does not refresh). Hits carry only the listing id, read from doc values
-  (`sort_id`), not from stored fields, which would decompress the stored documents. A rule
-  matches the stored current version of each listing, so the batch must have been upserted
-  into the index.
+- `match` runs ONE `_msearch` against the listings index (refreshed first, since the
+  backend's upsert does not refresh): each search holds up to `RULES_PER_SEARCH` rules as
+  named queries (`_name` = the rule) in a `should`, filtered by an `ids` query over the
+  batch's listing ids; each hit says which rules it matched (`matched_queries`). Grouping
+  keeps each search under Elasticsearch's clause limit and costs a fraction of one search per
+  rule (about 2-5 times faster with 1,000 rules). Hits carry only the listing id, read from
+  doc values (`sort_id`), not from stored fields, which would decompress the stored
+  documents. A rule matches the stored current version of each listing, so the batch must
+  have been upserted into the index.
 
 The compiled queries come from the backend's own compiler (`index.elasticsearch.query_dsl`),
 so a rule means on the cluster what a search with its query means. A large batch (rules times
@@ -47,8 +50,9 @@ from index.errors import IndexStageError
 from index.query import QueryNode
 from rules.matching import ParsedRule, compile_rule, parse_rules
 
-# rule x listing pairs per _msearch request (each pair is one id in a search's `ids` filter)
+# search x listing pairs per _msearch request (each pair is one id in a search's `ids` filter)
 MAX_PAIRS_PER_REQUEST = 500_000
+RULES_PER_SEARCH = 50  # named rule queries in one search
 REJECTED_RETRIES = 4  # times searches rejected with 429 are sent again
 REJECTED_BACKOFF = 0.5  # seconds before the first retry; doubled each time
 MAX_RESULT_WINDOW = 10_000  # Elasticsearch's default `index.max_result_window`
@@ -62,7 +66,12 @@ RULES_MAPPING: dict[str, Any] = {
         "loaded_at": {"type": "date"},
     },
 }
-_RESPONSE_FIELDS = ["responses.status", "responses.error", f"responses.hits.hits.fields.{SORT_ID}"]
+_RESPONSE_FIELDS = [
+    "responses.status",
+    "responses.error",
+    f"responses.hits.hits.fields.{SORT_ID}",
+    "responses.hits.hits.matched_queries",
+]
 RuleQuery = tuple[str, Dsl]  # rule name, compiled query
 
 
@@ -114,10 +123,14 @@ class ElasticsearchMatcher:
         self.index.refresh()  # upserts are not refreshed by the backend
         now = datetime.now(UTC)
         queries = [(rule.parsed.name, rule.dsl_at(now)) for rule in self._rules]
+        groups = [
+            queries[first : first + RULES_PER_SEARCH]
+            for first in range(0, len(queries), RULES_PER_SEARCH)
+        ]
         matches: dict[str, set[str]] = {}
-        chunk = max(1, min(MAX_RESULT_WINDOW, MAX_PAIRS_PER_REQUEST // len(queries)))
+        chunk = max(1, min(MAX_RESULT_WINDOW, MAX_PAIRS_PER_REQUEST // len(groups)))
         for first in range(0, len(ids), chunk):
-            self._search(queries, ids[first : first + chunk], matches)
+            self._search(groups, ids[first : first + chunk], matches)
         return matches
 
     def stored_queries(self) -> dict[str, str]:
@@ -132,10 +145,11 @@ class ElasticsearchMatcher:
         self._rules = []
 
     def _search(
-        self, queries: list[RuleQuery], ids: list[str], matches: dict[str, set[str]]
+        self, groups: list[list[RuleQuery]], ids: list[str], matches: dict[str, set[str]]
     ) -> None:
-        """Run every rule over `ids` (one `_msearch`), sending rejected searches again."""
-        pending = queries
+        """Run every group of rules over `ids` (one `_msearch`), sending rejected searches
+        again."""
+        pending = groups
         for attempt in range(REJECTED_RETRIES + 1):
             if attempt:
                 time.sleep(REJECTED_BACKOFF * 2 ** (attempt - 1))
@@ -143,35 +157,33 @@ class ElasticsearchMatcher:
             if not pending:
                 return
         raise IndexStageError(
-            f"Elasticsearch rejected the searches of {len(pending)} rules "
+            f"Elasticsearch rejected the searches of {sum(map(len, pending))} rules "
             f"{REJECTED_RETRIES + 1} times (too many requests or too little memory), "
-            f"e.g. {pending[0][0]!r}; match smaller batches or give the node more heap"
+            f"e.g. {pending[0][0][0]!r}; match smaller batches or give the node more heap"
         )
 
     def _msearch(
-        self, queries: list[RuleQuery], ids: list[str], matches: dict[str, set[str]]
-    ) -> list[RuleQuery]:
-        """Add each rule's matches among `ids`; the rules whose search was rejected (429)."""
+        self, groups: list[list[RuleQuery]], ids: list[str], matches: dict[str, set[str]]
+    ) -> list[list[RuleQuery]]:
+        """Add each rule's matches among `ids`; the groups whose search was rejected (429)."""
         searches: list[Mapping[str, Any]] = []
-        for _, dsl in queries:
-            searches += [{}, _restricted_search(dsl, ids)]
+        for group in groups:
+            searches += [{}, _restricted_search(group, ids)]
         response = self.index.client.msearch(
             index=self.index.names.listings, searches=searches, filter_path=_RESPONSE_FIELDS
         )
-        rejected: list[RuleQuery] = []
-        for query, answer in zip(queries, response["responses"], strict=True):
+        rejected: list[list[RuleQuery]] = []
+        for group, answer in zip(groups, response["responses"], strict=True):
             if answer.get("status") == 429:
-                rejected.append(query)
+                rejected.append(group)
             elif "error" in answer:
-                raise IndexStageError(
-                    f"rule {query[0]!r} failed on Elasticsearch: {answer['error']}"
-                )
+                names = ", ".join(name for name, _ in group)
+                raise IndexStageError(f"rules {names} failed on Elasticsearch: {answer['error']}")
             else:
-                found = {
-                    hit["fields"][SORT_ID][0] for hit in answer.get("hits", {}).get("hits", [])
-                }
-                if found:
-                    matches.setdefault(query[0], set()).update(found)
+                for hit in answer.get("hits", {}).get("hits", []):
+                    listing = hit["fields"][SORT_ID][0]
+                    for name in hit.get("matched_queries", []):
+                        matches.setdefault(name, set()).add(listing)
         return rejected
 
     def _ensure_rules_index(self) -> None:
@@ -217,10 +229,18 @@ def _rule_document(rule: _EsRule, now: datetime) -> dict[str, Any]:
     }
 
 
-def _restricted_search(dsl: Dsl, ids: list[str]) -> dict[str, Any]:
-    """A search for the listings among `ids` that match `dsl`: ids from doc values only."""
+def _restricted_search(group: list[RuleQuery], ids: list[str]) -> dict[str, Any]:
+    """A search for the listings among `ids` that match any rule of the group, each rule a
+    named query: ids from doc values only, and the names of the rules each one matched."""
+    named = [{"bool": {"filter": [dsl], "_name": name}} for name, dsl in group]
     return {
-        "query": {"bool": {"filter": [dsl, {"ids": {"values": ids}}]}},
+        "query": {
+            "bool": {
+                "filter": [{"ids": {"values": ids}}],
+                "should": named,
+                "minimum_should_match": 1,
+            }
+        },
         "size": len(ids),
         "_source": False,
         "stored_fields": "_none_",
