@@ -1,5 +1,9 @@
 """Delivery of queued alerts: digests that are due, then every pending message, recorded.
 
+A dispatcher claims each delivery before sending it, so dispatchers running side by side
+(the crawls of one process, `armswatch alerts deliver` during a crawl) never send a message
+twice; a claim left by a process that died is taken over after `CLAIM_TIMEOUT`.
+
 Each pending delivery is sent with its channel's retries and back-off. One that still fails
 goes to the dead-letter list (status `dead`, with the error), never lost: `armswatch alerts
 retry` puts dead letters back in the queue and sends them again. When a channel fails, the
@@ -60,13 +64,27 @@ class Dispatcher:
         self.clock = clock
         self.sleep = sleep
 
+    def with_store(self, store: AlertStore) -> Dispatcher:
+        """The same dispatcher on another connection to the store (e.g. in another thread)."""
+        return Dispatcher(
+            self.rules,
+            store,
+            data_dir=self.data_dir,
+            dashboard_url=self.dashboard_url,
+            clock=self.clock,
+            sleep=self.sleep,
+        )
+
     def run(self, *, flush_digests: bool = False) -> DispatchReport:
         """Queue the digests that are due (all waiting ones with `flush_digests`), then send
         every pending delivery once (with its channel's retries)."""
         report = DispatchReport()
         report.digests = self.queue_due_digests(flush=flush_digests)
         down: dict[str, str] = {}  # channel -> why it failed in this pass
-        for delivery in self.store.deliveries(status="pending"):
+        waiting = self.store.deliveries(status="pending") + self.store.deliveries(status="sending")
+        for delivery in waiting:
+            if not self.store.claim_delivery(delivery.id, self.clock()):
+                continue  # another dispatcher has it
             error = self._deliver(delivery, down)
             if error is None:
                 report.delivered += 1

@@ -2,17 +2,22 @@
 
 It listens to the index pipeline's `listings_indexed` signal: each batch the index accepted
 is matched against the enabled rules (new and changed listings only) and the alerts stored.
-When the spider closes, the queued deliveries are sent. Invalid rules or channels are logged
+While the crawl runs, the queued deliveries are sent in a worker thread (at most one pass
+every `ARMSWATCH_ALERT_DISPATCH_INTERVAL` seconds, default 30, so a channel's retries never
+hold up the crawl); when the spider closes, after any pass still running, a last pass sends
+what is left. Invalid rules or channels are logged
 as an error (the crawl run counts it) and switch alerting off for the crawl; collecting goes
 on. An error while matching one batch is logged and never stops the crawl.
 
 Settings: `ARMSWATCH_RULES_DIR` (no rules there: the extension stays off),
+`ARMSWATCH_ALERT_DISPATCH_INTERVAL`,
 `ARMSWATCH_ALERTS_DB`, `ARMSWATCH_INDEX_URL`, `ARMSWATCH_DATA_DIR`, `ARMSWATCH_DASHBOARD_URL`.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import Any, Self
 
@@ -20,11 +25,13 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
+from twisted.internet import threads
+from twisted.internet.defer import Deferred
 
 from index.backend import IndexBackend, UpsertReport
 from index.pipeline import listings_indexed
 from index.selection import open_index
-from rules.dispatch import Dispatcher
+from rules.dispatch import Dispatcher, DispatchReport
 from rules.engine import AlertEngine
 from rules.loader import RuleConfigError, RuleSet, load_rules
 from rules.store import AlertStore
@@ -40,12 +47,16 @@ class AlertExtension:
         store: AlertStore,
         dispatcher: Dispatcher,
         stats: StatsCollector,
+        dispatch_interval: float = 30.0,
     ) -> None:
         self.index = index
         self.store = store
         self.engine = AlertEngine(rules, index, store)
         self.dispatcher = dispatcher
         self.stats = stats
+        self.dispatch_interval = dispatch_interval
+        self._last_dispatch = time.monotonic()
+        self._dispatching: Deferred[DispatchReport] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -66,7 +77,8 @@ class AlertExtension:
             dashboard_url=settings.get("ARMSWATCH_DASHBOARD_URL", "http://127.0.0.1:8000"),
         )
         index = open_index(settings.get("ARMSWATCH_INDEX_URL"))
-        extension = cls(rules, index, store, dispatcher, crawler.stats)
+        interval = settings.getfloat("ARMSWATCH_ALERT_DISPATCH_INTERVAL", 30.0)
+        extension = cls(rules, index, store, dispatcher, crawler.stats, interval)
         crawler.signals.connect(extension.on_indexed, signal=listings_indexed)
         crawler.signals.connect(extension.on_closed, signal=signals.spider_closed)
         return extension
@@ -82,12 +94,60 @@ class AlertExtension:
             )
             return
         self.stats.inc_value("armswatch/alerts_created", len(alerts))
+        if alerts:
+            self._dispatch_in_background()
 
-    def on_closed(self, **_: Any) -> None:
+    def on_closed(self, **_: Any) -> Deferred[None] | None:
+        """Wait for a pass still running (Scrapy waits for the Deferred), then send what is
+        left and close."""
+        waiting = self._dispatching
+        if waiting is None:
+            self._close()
+            return None
+        finished: Deferred[None] = Deferred()
+
+        def close_after(_: Any) -> None:
+            self._close()
+            finished.callback(None)
+
+        waiting.addBoth(close_after)
+        return finished
+
+    def _dispatch_in_background(self) -> None:
+        """Start a pass in a worker thread, unless one runs or the last began too recently."""
+        now = time.monotonic()
+        if self._dispatching is not None or now - self._last_dispatch < self.dispatch_interval:
+            return
+        self._last_dispatch = now
+        running = threads.deferToThread(self._dispatch_pass)
+        running.addCallbacks(self._record, self._pass_failed)
+        running.addBoth(self._pass_ended)
+        self._dispatching = running
+
+    def _dispatch_pass(self) -> DispatchReport:
+        """One pass on the thread's own connection to the store (SQLite's are per thread)."""
+        with AlertStore(self.store.path) as store:
+            return self.dispatcher.with_store(store).run()
+
+    def _pass_ended(self, result: Any) -> Any:
+        self._dispatching = None
+        return result
+
+    def _pass_failed(self, failure: Any) -> None:
+        logger.error(
+            "sending alerts failed; they stay queued: %s",
+            failure.getErrorMessage(),
+            extra={"event": "alert_dispatch_failed", "error": failure.getErrorMessage()},
+        )
+
+    def _record(self, report: DispatchReport) -> DispatchReport:
+        self.stats.inc_value("armswatch/alerts_delivered", report.delivered)
+        self.stats.inc_value("armswatch/alerts_dead_letters", report.dead)
+        return report
+
+    def _close(self) -> None:
         try:
-            report = self.dispatcher.run()
-            self.stats.inc_value("armswatch/alerts_delivered", report.delivered)
-            self.stats.inc_value("armswatch/alerts_dead_letters", report.dead)
+            self._record(self.dispatcher.run())
         finally:
             self.store.close()
             self.index.close()

@@ -14,13 +14,15 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
 from rules.alert import Alert, AlertStatus, Note
 
-DeliveryStatus = Literal["pending", "delivered", "dead"]
+# `sending`: claimed by one dispatcher; a claim older than CLAIM_TIMEOUT is taken as lost
+DeliveryStatus = Literal["pending", "sending", "delivered", "dead"]
+CLAIM_TIMEOUT = timedelta(minutes=10)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS alerts (
@@ -260,6 +262,17 @@ class AlertStore:
             values.append(alert_id)
         sql = f"SELECT * FROM deliveries WHERE {' AND '.join(where)} ORDER BY id"
         return [_delivery(row) for row in self._db.execute(sql, values)]
+
+    def claim_delivery(self, delivery_id: int, at: datetime) -> bool:
+        """Take a pending delivery for sending (or one whose claim was lost, e.g. when its
+        process died); False when another dispatcher holds or finished it. So two
+        dispatchers, in threads or processes, never send one message twice."""
+        cursor = self._db.execute(
+            "UPDATE deliveries SET status = 'sending', updated_at = ? WHERE id = ?"
+            " AND (status = 'pending' OR (status = 'sending' AND updated_at < ?))",
+            (at.isoformat(), delivery_id, (at - CLAIM_TIMEOUT).isoformat()),
+        )
+        return cursor.rowcount == 1
 
     def finish_delivery(
         self,

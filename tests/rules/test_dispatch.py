@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -10,7 +10,7 @@ import pytest
 from rules.alert import Alert
 from rules.dispatch import Dispatcher
 from rules.loader import RuleSet
-from rules.store import AlertStore
+from rules.store import CLAIM_TIMEOUT, AlertStore
 from tests.rules.channels.samples import alert as sample_alert
 from tests.rules.channels.samples import listing as sample_listing
 from tests.rules.conftest import FILE_CHANNEL, WriteRules
@@ -113,3 +113,22 @@ def test_a_deleted_rule_or_channel_sends_to_the_dead_letters_with_the_reason(
     errors = sorted(d.last_error or "" for d in store.deliveries(status="dead"))
     assert "no channel named 'nowhere'" in errors[0]
     assert "rule 'gone' no longer exists" in errors[1]
+
+
+def test_a_claimed_delivery_is_sent_by_one_dispatcher_only(
+    write_rules: WriteRules, store: AlertStore, tmp_path: Path
+) -> None:
+    rules = write_rules(r="query: glock\n")
+    queue(store, rules, *alerts_for("r", 2))
+    first, second = store.deliveries()
+    with AlertStore(store.path) as other:  # another process's connection
+        assert other.claim_delivery(first.id, NOW)
+        assert not store.claim_delivery(first.id, NOW)
+        report = dispatcher(rules, store, tmp_path).run()
+        assert (report.delivered, report.dead) == (1, 0)  # only the unclaimed one
+        lines = (tmp_path / "alerts.jsonl").read_text().splitlines()
+        assert len(lines) == 1 and second.key in lines[0]
+        # a claim older than the time-out was lost with its process: taken over
+        later = NOW + CLAIM_TIMEOUT + timedelta(seconds=1)
+        assert store.claim_delivery(first.id, later)
+        assert not other.claim_delivery(first.id, later)
