@@ -32,6 +32,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import get_args
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -52,14 +53,9 @@ from rules.model import Conditions, PriceRange, Rule
 
 SEED = 20240601
 PING_TIMEOUT = 3.0
-CATEGORIES: tuple[Category, ...] = (
-    "firearm",
-    "essential_component",
-    "accessory",
-    "conversion_device",
-    "ammunition",
-    "3d_printed",
-    "manual",
+# the categories rules are written for (every one but the catch-alls)
+CATEGORIES: tuple[Category, ...] = tuple(
+    c for c in get_args(Category) if c not in ("other_weapon", "none")
 )
 COUNTRY_CODES = (*sorted(COUNTRIES), "WW")
 NEGATED_WORDS = ("airsoft", "replica", "blank", "toy", "knife", "strain", "manual")
