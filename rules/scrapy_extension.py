@@ -156,6 +156,11 @@ class AlertExtension:
 def _rules_or_none(directory: Path) -> RuleSet | None:
     """The rules of a directory; None (logged as an error) when they are invalid."""
     if not directory.is_dir():
+        logger.warning(
+            "no rules directory at %s: this crawl fires no alerts (set ARMSWATCH_RULES)",
+            directory,
+            extra={"event": "alert_rules_missing", "directory": str(directory)},
+        )
         return None
     try:
         return load_rules(directory)

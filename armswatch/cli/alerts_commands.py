@@ -117,6 +117,11 @@ def show(alert_id: Annotated[str, typer.Argument(help="alert id or unique prefix
         f"{', '.join(listing.ships_to) or '-'}",
         f"evidence  {(listing.evidence and listing.evidence.sha256) or 'not captured'}",
     ]
+    entities = listing.annotations.entities if listing.annotations else []
+    lines += [
+        f"entity    {e.label}: {e.text}" + (f" ({e.normalized})" if e.normalized else "")
+        for e in entities
+    ]
     lines += [f"changed   {c.field}: {c.before} -> {c.after}" for c in alert.changes]
     lines += [f"note      {n.at:%Y-%m-%d %H:%M} {n.author}: {n.text}" for n in alert.notes]
     lines += [

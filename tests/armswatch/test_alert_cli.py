@@ -70,6 +70,7 @@ def test_triage_keeps_status_assignee_and_notes(data_dir: Path) -> None:
     assert "analyst1: status new -> acknowledged: looking" in shown
     assert "officer7: vendor also on forum" in shown
     assert "delivery  #" in shown and "case-file: delivered" in shown
+    assert any(line.startswith("entity    ") for line in shown.splitlines())
     listed = run_armswatch("alerts", "list", "--status", "dismissed", data_dir=data_dir)
     assert second.id[:12] in listed.stdout and "1 alerts" in listed.stdout
     missing = run_armswatch("alerts", "ack", "ffffffffff", data_dir=data_dir)
