@@ -16,6 +16,7 @@ from armswatch.runs import CrawlRun, RunStore
 from armswatch.settings import AppSettings
 from crawlers.browser.settings import browser_settings
 from crawlers.challenges.config import apply_challenge_settings
+from crawlers.frontier.settings import frontier_settings
 from crawlers.listing import Listing
 from crawlers.network import browser_proxy, network_settings
 from crawlers.settings import base_settings, for_source
@@ -27,8 +28,10 @@ ITEM_PIPELINES = {
     "extractors.scrapy_pipeline.ExtractionPipeline": 500,
     "index.pipeline.IndexPipeline": 800,
 }
-# the alert rules, run on each batch the index accepted
-ALERT_EXTENSION = {"rules.scrapy_extension.AlertExtension": 600}
+EXTENSIONS = {
+    # the alert rules, run on each batch the index accepted
+    "rules.scrapy_extension.AlertExtension": 600,
+}
 
 
 def crawl_settings(
@@ -57,7 +60,8 @@ def crawl_settings(
         },
         priority="cmdline",
     )
-    settings.set("EXTENSIONS", {**settings.getdict("EXTENSIONS"), **ALERT_EXTENSION}, "cmdline")
+    settings.set("EXTENSIONS", {**settings.getdict("EXTENSIONS"), **EXTENSIONS}, "cmdline")
+    settings.setdict(frontier_settings(source, app.data_dir), priority="cmdline")
     if overrides:
         settings.setdict(overrides, priority="cmdline")
     apply_challenge_settings(settings, source, app)  # merged into the downloader middlewares

@@ -52,4 +52,6 @@ def for_source(source: Source) -> dict[str, Any]:
     }
     if limits.max_listings is not None:
         settings["ARMSWATCH_MAX_LISTINGS"] = limits.max_listings
+    if limits.max_duration is not None:  # Scrapy's CloseSpider stops the run cleanly
+        settings["CLOSESPIDER_TIMEOUT"] = limits.max_duration
     return settings

@@ -114,6 +114,9 @@ class Limits(_Config):
     max_pages: int = Field(default=5000, ge=1, description="pages fetched per run, at most")
     max_depth: int = Field(default=20, ge=0, description="link depth from the start URLs")
     max_listings: int | None = Field(default=None, ge=1)
+    max_duration: float | None = Field(
+        default=None, gt=0, description="seconds a run may take before it is stopped cleanly"
+    )
     allowed_domains: list[str] = Field(
         default_factory=list,
         description="host names the crawl may visit; default: those of start_urls",
@@ -144,6 +147,12 @@ class Source(AccessMixin):
     limits: Limits = Field(default_factory=Limits)
     rate_limit: RateLimit = Field(default_factory=RateLimit)
     schedule: str | None = Field(default=None, description="cron expression, e.g. '0 */6 * * *'")
+    schedule_jitter: int = Field(
+        default=0, ge=0, description="seconds a scheduled run may start late, chosen at random"
+    )
+    removed_after: int = Field(
+        default=2, ge=1, description="complete crawls a listing may be missing before `removed`"
+    )
 
     @field_validator("name")
     @classmethod

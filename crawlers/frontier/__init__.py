@@ -1,0 +1,1 @@
+"""The crawl frontier kept in crash-safe storage, so a killed crawl resumes."""
