@@ -145,8 +145,10 @@ class AlertEngine:
         last = self.store.last_alert_time(rule.name, listing.id)
         if last is not None and not policy.realert_on_change:
             return True
-        if last is not None and policy.quiet_period and now - last < policy.quiet_period:
-            return True
+        if policy.quiet_period is not None:
+            sent = self.store.last_alert_time(rule.name, listing.id, delivered_only=True)
+            if sent is not None and now - sent < policy.quiet_period:
+                return True
         if policy.max_per_hour is not None:
             sent = self.store.count_unsuppressed_since(rule.name, now - timedelta(hours=1))
             return sent >= policy.max_per_hour

@@ -173,12 +173,15 @@ class AlertStore:
             sql += f" LIMIT {int(limit)}"
         return [self._alert(row) for row in self._db.execute(sql, values)]
 
-    def last_alert_time(self, rule: str, listing_id: str) -> datetime | None:
-        """When the rule last alerted (delivered or not) for the listing."""
-        row = self._db.execute(
-            "SELECT MAX(created_at) FROM alerts WHERE rule = ? AND listing_id = ?",
-            (rule, listing_id),
-        ).fetchone()
+    def last_alert_time(
+        self, rule: str, listing_id: str, *, delivered_only: bool = False
+    ) -> datetime | None:
+        """When the rule last alerted for the listing (with `delivered_only`, not counting
+        the alerts its suppression kept back)."""
+        sql = "SELECT MAX(created_at) FROM alerts WHERE rule = ? AND listing_id = ?"
+        if delivered_only:
+            sql += " AND suppressed = 0"
+        row = self._db.execute(sql, (rule, listing_id)).fetchone()
         return datetime.fromisoformat(row[0]) if row[0] else None
 
     def count_unsuppressed_since(self, rule: str, since: datetime) -> int:

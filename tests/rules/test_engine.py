@@ -136,7 +136,8 @@ def test_quiet_period_and_hourly_cap(
         ("capped", False),
         ("quiet", True),
     ]
-    clock.now = T0 + timedelta(hours=8)
+    # the quiet period runs from the last alert delivered, not from the one kept back
+    clock.now = T0 + timedelta(hours=6, minutes=30)
     later = ingest(engine, sqlite_index, sear("a", at=clock.now, title="Auto sear, third"))
     assert {a.rule: a.suppressed for a in later} == {"capped": False, "quiet": False}
 
