@@ -11,6 +11,7 @@ from armswatch.cli import (
     es_commands,
     extract_commands,
     index_commands,
+    runs_commands,
     search_commands,
     source_commands,
 )
@@ -33,6 +34,7 @@ app.add_typer(alerts_app, name="alerts")
 app.command("crawl")(crawl_commands.crawl)
 app.command("search")(search_commands.search)
 app.command("show")(search_commands.show)
+app.command("runs")(runs_commands.runs)
 app.command("stats")(search_commands.stats)
 app.command("demo")(demo_commands.demo)
 app.command("extract")(extract_commands.extract)

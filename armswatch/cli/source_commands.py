@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from armswatch.cli import exit_codes
+from armswatch.cli.runs_commands import sources_status
 from armswatch.settings import AppSettings
 from crawlers.errors import SourceConfigError
 from crawlers.source_loader import load_all, source_json_schema, validate_files
@@ -67,3 +68,6 @@ def list_sources() -> None:
             source.schedule or "",
         )
     Console().print(table)
+
+
+app.command("status")(sources_status)
