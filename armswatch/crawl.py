@@ -135,7 +135,7 @@ def _record_runs(
     try:
         for source, crawler in zip(sources, crawlers, strict=True):
             stats = crawler.stats.get_stats() if crawler.stats else {}
-            run = CrawlRun.from_stats(source.name, stats)
+            run = CrawlRun.from_stats(source.name, stats, log_file=app.log_dir / "armswatch.jsonl")
             store.add(run)
             runs.append(run)
     finally:

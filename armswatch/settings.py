@@ -14,6 +14,8 @@
   `./rules`).
 - `ARMSWATCH_DASHBOARD_URL`: where analysts open the dashboard, for links in alerts (default
   `http://127.0.0.1:8000`).
+- `ARMSWATCH_SCHEDULE_DB`: the scheduler's job store and fire log, any SQLAlchemy URL (default
+  `sqlite:///<data>/schedule.db`; e.g. `postgresql+psycopg://host/armswatch`).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class AppSettings(BaseModel):
     chromium: Path = Path("/usr/bin/chromium")
     rules_dir: Path = Path("rules")
     dashboard_url: str = "http://127.0.0.1:8000"
+    schedule_url: str | None = None  # None: sqlite:///<data>/schedule.db
 
     @classmethod
     def from_env(cls) -> AppSettings:
@@ -59,6 +62,7 @@ class AppSettings(BaseModel):
         return cls(
             data_dir=data_dir,
             index_url=index_url,
+            schedule_url=os.environ.get("ARMSWATCH_SCHEDULE_DB") or None,
             sources_dirs=dirs,
             secrets_file=Path(secrets).resolve() if secrets else None,
             rules_dir=Path(rules).resolve(),

@@ -12,7 +12,9 @@ and `armswatch crawl` exits 1: the data is safe, but the index lags until a repl
 
 After every batch the index accepted (replays included), the pipeline sends the Scrapy signal
 `listings_indexed` with the batch's `UpsertReport` (`report=`), so later stages (the alert
-rules) see which listings are new or changed. Receivers' errors are logged, never raised.
+rules) see which listings are new or changed; after every flush, once the batch is in the
+index or the spool, it sends `crawlers.frontier.durable_checkpoint`, so the crawl frontier
+knows what a resumed crawl need not fetch again. Receivers' errors are logged, never raised.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from scrapy.crawler import Crawler
 from scrapy.signalmanager import SignalManager
 from scrapy.statscollectors import StatsCollector
 
+from crawlers.frontier import durable_checkpoint
 from crawlers.listing import Listing
 from crawlers.vendor_profile import VendorProfile
 from index.backend import IndexBackend, UpsertReport
@@ -151,6 +154,8 @@ class IndexPipeline:
             except Exception as refused:
                 self._spool([], vendors, refused)
                 written = False
+        if self.signals is not None:  # the batch is in the index or the spool: durable
+            self.signals.send_catch_log(durable_checkpoint)
         return written
 
     def _connect(self) -> IndexBackend | None:

@@ -1,0 +1,68 @@
+"""One scheduled crawl, in a process of its own: `python -m armswatch.scheduler.child SOURCE
+--parent PID`.
+
+It dies with the process that started it (PR_SET_PDEATHSIG on Linux), takes the source's
+lock (exit 75 if the source is being crawled already), crawls and records its run. Exit codes:
+0 complete, 1 failed or had errors, 2 a bad or unknown source, 75 busy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import os
+import signal
+import sys
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def die_with_parent(parent: int | None) -> None:
+    """Have the kernel SIGKILL this process when its parent dies; exit now if it already has."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if parent is not None and os.getppid() != parent:
+        sys.exit(1)  # the parent died before we asked: no crawl as an orphan
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="armswatch.scheduler.child")
+    parser.add_argument("source")
+    parser.add_argument("--parent", type=int, default=None)
+    args = parser.parse_args(argv)
+    die_with_parent(args.parent)
+    return crawl_one(args.source)
+
+
+def crawl_one(name: str) -> int:
+    from rich.console import Console
+
+    from armswatch.cli import exit_codes
+    from armswatch.cli.run_table import print_runs
+    from armswatch.scheduler.guard import crawl_guarded
+    from armswatch.scheduler.locks import BUSY, SourceBusyError
+    from armswatch.settings import AppSettings
+    from crawlers.errors import CrawlersError
+    from crawlers.personas import check_persona
+    from crawlers.source_loader import find_source
+
+    app = AppSettings.from_env()
+    try:
+        source = find_source(name, app.sources_dirs)
+        check_persona(source, app.secrets_file)
+    except CrawlersError as error:
+        print(error, file=sys.stderr)
+        return exit_codes.BAD_INPUT
+    try:
+        runs = crawl_guarded([source], app, console=Console(stderr=True))
+    except SourceBusyError as busy:
+        print(busy, file=sys.stderr)
+        return BUSY
+    print_runs(runs, Console())
+    failed = any(run.errors or run.failed for run in runs)
+    return exit_codes.FAILED if failed else exit_codes.OK
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,78 @@
+"""What `armswatch schedule list` shows: each scheduled source's next run, its last run, and
+whether a crawl of it is running, did not finish, or its YAML schedule awaits a sync."""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine
+
+from armswatch.scheduler.fires import Fire, FireLog
+from armswatch.scheduler.jobs import JobSpec, scheduled_jobs, specs_for
+from armswatch.scheduler.store import paused_scheduler
+from armswatch.scheduler.unfinished import Unfinished, read_marker
+from armswatch.settings import AppSettings
+from crawlers.source_loader import load_all
+
+
+@dataclass(frozen=True)
+class ScheduleRow:
+    source: str
+    schedule: str
+    next_run: datetime | None  # None: not in the job store (yet)
+    last: Fire | None
+    state: str  # running / unfinished / not synced / changed in YAML / ""
+
+
+def schedule_overview(app: AppSettings, engine: Engine) -> list[ScheduleRow]:
+    wanted = {spec.source: spec for spec in specs_for(load_all(app.sources_dirs).values())}
+    fires = FireLog(engine)
+    with paused_scheduler(engine) as scheduler:
+        jobs = scheduled_jobs(scheduler)
+    rows = []
+    for job in jobs:
+        spec = wanted.pop(job.source, None)
+        state = _sync_state(job.description, spec) or _crawl_state(app, job.source)
+        rows.append(
+            ScheduleRow(job.source, job.description, job.next_run, _last(fires, job.source), state)
+        )
+    for spec in wanted.values():
+        rows.append(
+            ScheduleRow(
+                spec.source, spec.description, None, _last(fires, spec.source), "not synced"
+            )
+        )
+    return sorted(rows, key=lambda row: row.source)
+
+
+def _sync_state(stored: str, spec: JobSpec | None) -> str:
+    if spec is None:
+        return "not in the sources: sync removes it"
+    return "" if spec.description == stored else f"YAML says {spec.description}: sync"
+
+
+def _crawl_state(app: AppSettings, source: str) -> str:
+    marker = read_marker(app.data_dir, source)
+    if marker is None:
+        return ""
+    return f"running (pid {marker.pid})" if _running(marker) else "unfinished: re-run on start"
+
+
+def _running(marker: Unfinished) -> bool:
+    if marker.pid is None or marker.host != socket.gethostname():
+        return False
+    try:
+        os.kill(marker.pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _last(fires: FireLog, source: str) -> Fire | None:
+    recent = fires.recent(source, limit=1)
+    return recent[0] if recent else None

@@ -1,0 +1,98 @@
+"""`armswatch schedule run`: fires crawls on schedule, once each however many daemons run, and
+stops cleanly on SIGTERM, its crawl too, which the next start runs again at once."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from armswatch.demo.server import DemoSites
+from armswatch.scheduler.unfinished import read_marker
+from tests.armswatch.scheduler.conftest import (
+    DaemonProcess,
+    alive,
+    crawl_runs,
+    every,
+    fire_log,
+    schedule,
+    wait_for,
+    write_source,
+)
+
+pytestmark = pytest.mark.slow
+QUICK = {"limits": {"max_pages": 6}, "rate_limit": {"concurrency": 2}}
+SLOW = {"rate_limit": {"concurrency": 1, "download_delay": 1.0}}  # minutes for the forum
+DAEMON = ("--no-sync", "--poll", "1")  # the job store as the test made it
+STARTS = re.compile(r"demo-forum: run (\S+) starts")
+
+
+def _ran(data_dir: Path) -> int:
+    return sum(fire.outcome == "complete" for fire in fire_log(data_dir))
+
+
+@pytest.mark.timeout(400)
+def test_a_schedule_fires_crawls_again_and_again(tmp_path: Path, demo_forum: DemoSites) -> None:
+    sources, data = tmp_path / "sources", tmp_path / "data"
+    write_source(sources, "forum", demo_forum.base_urls["forum"], **QUICK)
+    schedule(data, every("demo-forum", 5))
+    daemon = DaemonProcess(data, sources, *DAEMON)
+    try:
+        wait_for(lambda: _ran(data) >= 3, 300, "three scheduled crawls")
+    finally:
+        code = daemon.stop(timeout=120)
+    assert code == 0, daemon.output()
+    runs = crawl_runs(data, "demo-forum")
+    assert len(runs) >= 3 and all(not run.failed and run.pages <= 6 for run in runs)
+
+
+@pytest.mark.timeout(500)
+def test_two_daemons_on_one_job_store_run_each_crawl_once(
+    tmp_path: Path, demo_forum: DemoSites
+) -> None:
+    sources, data = tmp_path / "sources", tmp_path / "data"
+    write_source(sources, "forum", demo_forum.base_urls["forum"], **QUICK)
+    schedule(data, every("demo-forum", 6))
+    daemons = [DaemonProcess(data, sources, *DAEMON, name=f"daemon-{n}") for n in (1, 2)]
+    try:
+        wait_for(lambda: _ran(data) >= 4, 400, "four scheduled crawls")
+    finally:
+        codes = [daemon.stop(timeout=120) for daemon in daemons]
+    assert codes == [0, 0]
+    started = [key for daemon in daemons for key in STARTS.findall(daemon.output())]
+    assert len(started) == len(set(started))  # no fire started twice
+    fires = fire_log(data)
+    assert set(started) == {fire.fire_key for fire in fires}
+    crawled = [fire for fire in fires if not (fire.outcome or "").startswith("skipped")]
+    runs = crawl_runs(data, "demo-forum")
+    assert len(runs) == len(crawled) >= 4
+    for before, after in itertools.pairwise(runs):  # one at a time
+        assert after.started_at >= before.finished_at
+
+
+@pytest.mark.timeout(600)
+def test_sigterm_stops_the_daemon_and_its_crawl_cleanly_and_a_restart_resumes_it(
+    tmp_path: Path, demo_forum: DemoSites
+) -> None:
+    sources, data = tmp_path / "sources", tmp_path / "data"
+    write_source(sources, "forum", demo_forum.base_urls["forum"], **SLOW)
+    schedule(data, every("demo-forum", 3600))
+    daemon = DaemonProcess(data, sources, *DAEMON, "--kill-grace", "240")
+    marker = wait_for(lambda: read_marker(data, "demo-forum"), 120, "the crawl to start")
+    time.sleep(15)  # well into the crawl
+    assert daemon.stop(timeout=300) == 0, daemon.output()
+    assert marker.pid is not None and not alive(marker.pid)
+    last = crawl_runs(data, "demo-forum")[-1]
+    assert last.finish_reason == "shutdown" and last.pages > 0  # recorded: a clean stop
+    assert (fire_log(data)[0].outcome or "").startswith("stopped: shutdown")
+    assert read_marker(data, "demo-forum") is not None  # unfinished
+
+    again = DaemonProcess(data, sources, *DAEMON, "--kill-grace", "240", name="again")
+    try:
+        wait_for(lambda: fire_log(data)[0].fire_key.startswith("resume:"), 120, "a re-run at start")
+    finally:
+        assert again.stop(timeout=300) == 0, again.output()
+    assert "did not finish; running it again now" in again.output()
