@@ -146,12 +146,12 @@ class AlertEngine:
         if last is not None and not policy.realert_on_change:
             return True
         if policy.quiet_period is not None:
-            sent = self.store.last_alert_time(rule.name, listing.id, delivered_only=True)
-            if sent is not None and now - sent < policy.quiet_period:
+            delivered = self.store.last_alert_time(rule.name, listing.id, delivered_only=True)
+            if delivered is not None and now - delivered < policy.quiet_period:
                 return True
         if policy.max_per_hour is not None:
-            sent = self.store.count_unsuppressed_since(rule.name, now - timedelta(hours=1))
-            return sent >= policy.max_per_hour
+            last_hour = self.store.count_unsuppressed_since(rule.name, now - timedelta(hours=1))
+            return last_hour >= policy.max_per_hour
         return False
 
     def _queue(self, rule: Rule, alert: Alert) -> None:
