@@ -31,6 +31,7 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     # the alert rules, run on each batch the index accepted
     "rules.scrapy_extension.AlertExtension": 600,
+    "index.history_extension.ListingHistoryExtension": 550,  # removals, re-posts; before alerts
 }
 
 

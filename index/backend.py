@@ -86,8 +86,9 @@ class IndexBackend(Protocol):
     def upsert(self, listings: Iterable[Listing]) -> UpsertReport:
         """Insert or update listings by id (idempotent).
 
-        Keeps `first_seen`, moves `last_seen`, and when title, description, price or shipping
-        changed, keeps the previous version in the history and bumps `version`.
+        Keeps `first_seen`, moves `last_seen`, and when title, description, price, shipping,
+        vendor or the status across removed/active changed, keeps the previous version in the
+        history and bumps `version` (see `index.sqlite.versioning`).
         """
         ...
 

@@ -10,6 +10,7 @@ from armswatch.cli import (
     doctor_commands,
     es_commands,
     extract_commands,
+    history_commands,
     index_commands,
     runs_commands,
     search_commands,
@@ -37,6 +38,7 @@ app.command("crawl")(crawl_commands.crawl)
 app.command("search")(search_commands.search)
 app.command("show")(search_commands.show)
 app.command("runs")(runs_commands.runs)
+app.command("history")(history_commands.history)
 app.command("stats")(search_commands.stats)
 app.command("demo")(demo_commands.demo)
 app.command("extract")(extract_commands.extract)

@@ -2,7 +2,10 @@
 
 Day 1 is the baseline: 900 market offers, 300 forum threads and 400 classified ads. Each
 following day removes about 3% of every site's offers, adds about 3% new ones (new ids) and
-changes the price of about 5% (same id); day N applies N-1 such steps.
+changes the price of about 5% (same id); day N applies N-1 such steps. From day 3 on, part of
+the additions are offers removed the day before that come back: about a third under their own
+id (a listing that reappears), about another third re-posted by the same vendor under a new id
+with nearly the same text (`armswatch.demo.relisting`).
 """
 
 from __future__ import annotations
@@ -10,12 +13,13 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from armswatch.demo.generate import new_offer
 from armswatch.demo.model import DAY_ONE, SITE_NAMES, SITES, DemoOffer, day_date
 from armswatch.demo.pricing import DemoPrice, reprice
+from armswatch.demo.relisting import plan_relisting, reposted_offer
 from armswatch.demo.vendors import SEED, DemoVendor, vendor_by_handle, vendors
 
 __all__ = [
@@ -31,6 +35,7 @@ __all__ = [
     "day_date",
     "expected_listing",
     "offers_by_site",
+    "sized_offers",
     "vendor_by_handle",
     "vendors",
 ]
@@ -50,6 +55,10 @@ class DayChanges:
     removed: frozenset[tuple[str, str]] = frozenset()  # (site, offer_id)
     added: frozenset[tuple[str, str]] = frozenset()
     repriced: frozenset[tuple[str, str]] = frozenset()
+    # removed offers back under their own id (not in `added`)
+    returned: frozenset[tuple[str, str]] = frozenset()
+    # (new key, old key): removed offers re-posted under a new id (the new keys are in `added`)
+    reposted: frozenset[tuple[tuple[str, str], tuple[str, str]]] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -58,25 +67,37 @@ class _State:
     next_ids: tuple[tuple[str, int], ...]
     changes: DayChanges
     by_key: dict[tuple[str, str], DemoOffer]
+    gone: tuple[DemoOffer, ...] = ()  # the offers removed on the step into this day
 
 
-def _state_of(offers: Iterable[DemoOffer], next_ids: dict[str, int], changes: DayChanges) -> _State:
+def _state_of(
+    offers: Iterable[DemoOffer],
+    next_ids: dict[str, int],
+    changes: DayChanges,
+    gone: Iterable[DemoOffer] = (),
+) -> _State:
     ordered = tuple(sorted(offers, key=lambda offer: offer.sort_key))
     return _State(
         offers=ordered,
         next_ids=tuple(sorted(next_ids.items())),
         changes=changes,
         by_key={offer.key: offer for offer in ordered},
+        gone=tuple(sorted(gone, key=lambda offer: offer.sort_key)),
     )
 
 
+def _first_offers(site: str, count: int) -> list[DemoOffer]:
+    """The first `count` day-one offers of `site`; a larger count only appends offers."""
+    rng = random.Random(f"{SEED}:day1:{site}")
+    offers = []
+    for position in range(count):
+        posted_on = DAY_ONE - timedelta(days=rng.randint(0, MAX_POSTED_AGE_DAYS))
+        offers.append(new_offer(site, str(FIRST_IDS[site] + position), posted_on, 1, rng))
+    return offers
+
+
 def _day_one() -> _State:
-    offers: list[DemoOffer] = []
-    for site in SITES:
-        rng = random.Random(f"{SEED}:day1:{site}")
-        for position in range(SITE_SIZES[site]):
-            posted_on = DAY_ONE - timedelta(days=rng.randint(0, MAX_POSTED_AGE_DAYS))
-            offers.append(new_offer(site, str(FIRST_IDS[site] + position), posted_on, 1, rng))
+    offers = [offer for site in SITES for offer in _first_offers(site, SITE_SIZES[site])]
     next_ids = {site: FIRST_IDS[site] + SITE_SIZES[site] for site in SITES}
     return _state_of(offers, next_ids, DayChanges())
 
@@ -96,28 +117,69 @@ def _repriced(offer: DemoOffer, rng: random.Random) -> DemoOffer:
     )
 
 
+_Key = tuple[str, str]
+
+
+@dataclass
+class _Step:
+    """The changes of one day, gathered site by site."""
+
+    offers: list[DemoOffer] = field(default_factory=list)
+    gone: list[DemoOffer] = field(default_factory=list)
+    added: set[_Key] = field(default_factory=set)
+    repriced: set[_Key] = field(default_factory=set)
+    returned: set[_Key] = field(default_factory=set)
+    reposted: set[tuple[_Key, _Key]] = field(default_factory=set)
+
+    def changes(self) -> DayChanges:
+        return DayChanges(
+            removed=frozenset(offer.key for offer in self.gone),
+            added=frozenset(self.added),
+            repriced=frozenset(self.repriced),
+            returned=frozenset(self.returned),
+            reposted=frozenset(self.reposted),
+        )
+
+
 def _evolve(previous: _State, day: int) -> _State:
     rng = random.Random(f"{SEED}:day{day}")
     next_ids = dict(previous.next_ids)
-    offers: list[DemoOffer] = []
-    removed: set[tuple[str, str]] = set()
-    added: set[tuple[str, str]] = set()
-    repriced: set[tuple[str, str]] = set()
+    step = _Step()
     for site in SITES:
-        current = [offer for offer in previous.offers if offer.site == site]
-        gone = set(rng.sample(current, max(1, round(len(current) * REMOVE_SHARE))))
-        survivors = [offer for offer in current if offer not in gone]
-        changed = set(rng.sample(survivors, max(1, round(len(current) * REPRICE_SHARE))))
-        offers.extend(_repriced(o, rng) if o in changed else o for o in survivors)
-        for _ in range(max(1, round(len(current) * ADD_SHARE))):
-            offer = new_offer(site, str(next_ids[site]), day_date(day), day, rng)
-            next_ids[site] += 1
-            offers.append(offer)
-            added.add(offer.key)
-        removed.update(offer.key for offer in gone)
-        repriced.update(offer.key for offer in changed)
-    changes = DayChanges(frozenset(removed), frozenset(added), frozenset(repriced))
-    return _state_of(offers, next_ids, changes)
+        _evolve_site(step, previous, site, day, rng, next_ids)
+    return _state_of(step.offers, next_ids, step.changes(), step.gone)
+
+
+def _evolve_site(
+    step: _Step,
+    previous: _State,
+    site: str,
+    day: int,
+    rng: random.Random,
+    next_ids: dict[str, int],
+) -> None:
+    current = [offer for offer in previous.offers if offer.site == site]
+    additions = max(1, round(len(current) * ADD_SHARE))
+    back = plan_relisting(site, previous.gone, day, additions)  # its own generator
+    gone = set(rng.sample(current, max(1, round(len(current) * REMOVE_SHARE))))
+    survivors = [offer for offer in current if offer not in gone]
+    changed = set(rng.sample(survivors, max(1, round(len(current) * REPRICE_SHARE))))
+    step.offers.extend(_repriced(o, rng) if o in changed else o for o in survivors)
+    for _ in range(additions - back.size):
+        offer = new_offer(site, str(next_ids[site]), day_date(day), day, rng)
+        next_ids[site] += 1
+        step.offers.append(offer)
+        step.added.add(offer.key)
+    step.offers.extend(back.returned)
+    step.returned.update(offer.key for offer in back.returned)
+    for old in back.reposted:
+        offer = reposted_offer(old, str(next_ids[site]), day)
+        next_ids[site] += 1
+        step.offers.append(offer)
+        step.added.add(offer.key)
+        step.reposted.add((offer.key, old.key))
+    step.gone.extend(gone)
+    step.repriced.update(offer.key for offer in changed)
 
 
 _STATES: dict[int, _State] = {}
@@ -159,6 +221,18 @@ def expected_listing(site: str, offer_id: str, day: int = 1) -> DemoOffer | None
 def changes(day: int) -> DayChanges:
     """The offers removed, added and repriced on the step from `day - 1` to `day`."""
     return _state(day).changes
+
+
+def sized_offers(site: str, count: int) -> list[DemoOffer]:
+    """Day one of `site` with `count` offers instead of its usual number (for benchmarks).
+
+    Deterministic; never cached. The first offers are those of the default day one (the same
+    ids and texts), the rest follow in the same way, with ids counting on."""
+    if site not in SITES:
+        raise KeyError(f"no demo site called {site!r}")
+    if count < 1:
+        raise ValueError(f"a site needs at least one offer, not {count}")
+    return _first_offers(site, count)
 
 
 def build_catalog(day: int = 1) -> list[DemoOffer]:

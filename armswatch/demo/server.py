@@ -13,13 +13,13 @@ answered live, and takes POSTs (its login and CAPTCHA forms).
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from http.cookies import CookieError, SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from urllib.parse import parse_qs, urlsplit
 
-from armswatch.demo.catalog import expected_listing
+from armswatch.demo.catalog import expected_listing, sized_offers
 from armswatch.demo.model import SERVED_SITES, SITES, DemoOffer
 from armswatch.demo.sites import Response, SiteApp, build_site
 from armswatch.demo.sites.onion import OnionOptions, OnionRequest, OnionSite
@@ -110,6 +110,11 @@ def _check_sites(names: Iterable[str]) -> tuple[str, ...]:
     return chosen
 
 
+def _check_sized_day(sizes: Mapping[str, int], day: int) -> None:
+    if sizes and day != 1:
+        raise ValueError(f"a demo with sized sites has day 1 only, not day {day}")
+
+
 class DemoSites:
     """The demo market, forum, classifieds and onion market, served live on `host`.
 
@@ -117,6 +122,8 @@ class DemoSites:
     `sites` chooses which sites to serve; by default the market, forum and classifieds, plus
     the onion market when `ports` names it (`ports={"onion": 0}`) or `onion` options are given.
     `onion` sets the onion market's CAPTCHA, queue and session behaviour.
+    `sizes` serves a larger (or smaller) day one on the sites it names, e.g. {"market": 20000}
+    for benchmarks (`catalog.sized_offers`); such a demo has day 1 only.
     """
 
     def __init__(
@@ -127,9 +134,12 @@ class DemoSites:
         *,
         sites: Iterable[str] | None = None,
         onion: OnionOptions | None = None,
+        sizes: Mapping[str, int] | None = None,
     ) -> None:
         if day < 1:
             raise ValueError(f"days start at 1, not {day}")
+        self._sizes = dict(sizes or {})
+        _check_sized_day(self._sizes, day)
         self.host = host
         self.ports = {**DEFAULT_PORTS, **(ports or {})}
         self.sites = _check_sites(sites if sites is not None else _default_sites(ports, onion))
@@ -149,6 +159,7 @@ class DemoSites:
         """Switch every site to the catalog of `day` (takes effect on the next request)."""
         if day < 1:
             raise ValueError(f"days start at 1, not {day}")
+        _check_sized_day(self._sizes, day)
         for site in SITES:  # build the new day before switching to it
             self.app(site, day)
         self._day = day
@@ -204,9 +215,14 @@ class DemoSites:
         app = self._apps.get(key)
         if app is None:
             with self._lock:
-                app = self._apps.get(key) or build_site(site, day)
+                app = self._apps.get(key) or build_site(site, day, self._sized(site))
                 self._apps[key] = app
         return app
+
+    def _sized(self, site: str) -> list[DemoOffer] | None:
+        """The offers of a site served at a chosen size, or None for the day's catalog."""
+        count = self._sizes.get(site)
+        return None if count is None else sized_offers(site, count)
 
     def respond(self, site: str, target: str) -> Response:
         """The response to a GET of `target` (path and query) on `site`, today."""
@@ -227,4 +243,6 @@ class DemoSites:
 
     def expected(self, site: str, offer_id: str) -> DemoOffer | None:
         """The offer the site shows today under `offer_id`, or None (404)."""
+        if site in self._sizes:
+            return self.app(site, self._day).offers.get(offer_id)
         return expected_listing(site, offer_id, self._day)

@@ -1,25 +1,31 @@
 """How an incoming capture of a listing merges with the stored one (the upsert rule).
 
 - A listing not stored yet is new: stored as given, status `active` (or `removed`).
-- `first_seen` is the earliest ever seen, `last_seen` the newest capture.
-- When title, description (whitespace-insensitive), price (amount and currency) or shipping
-  (ships_from, ships_to, shipping_methods; order-insensitive) changed, the stored listing is
-  archived as a version, `version` goes up by one and the status becomes `changed`.
+- `first_seen` is the earliest ever seen, `last_seen` the newest capture that saw the listing
+  (a `removed` capture, which reports that it is gone, does not move it).
+- A material change makes a new version: the stored listing is archived as a version and
+  `version` goes up by one. Material are the title and description (whitespace-insensitive),
+  the price (amount and currency), shipping (ships_from, ships_to, shipping_methods;
+  order-insensitive), the vendor (handle, case-insensitive) and the status as far as
+  `removed` goes: active -> removed (the listing went away) and removed -> active (it came
+  back: a reappearance, with its history intact).
+- The status of a new version: `removed` for a removal, else `changed` when the content
+  changed, else `active` (a reappearance with the same content).
 - Otherwise the newer capture replaces the stored fields (annotations, evidence, ...) but
-  `version` stays and the status returns to `active`.
+  `version` stays and the status returns to `active` (or stays `removed`).
 - The same capture again (same `captured_at`, e.g. after `armswatch reannotate`) replaces the
   stored fields but keeps `version` and `status`.
 - A capture older than the stored one (a late, out-of-order capture) changes nothing but
   `first_seen`/`last_seen`.
-- An incoming status `removed` is kept: the crawler saw the listing taken down.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
-from crawlers.listing import Listing
+from crawlers.listing import Listing, ListingStatus
 from index.backend import UpsertReport
 
 UpsertOutcome = Literal["new", "changed", "unchanged"]
@@ -34,28 +40,43 @@ class MergedListing:
 
 def merge_listing(stored: Listing | None, incoming: Listing) -> MergedListing:
     if stored is None:
-        status = "removed" if incoming.status == "removed" else "active"
+        status = "removed" if is_removed(incoming) else "active"
         return MergedListing(incoming.model_copy(update={"status": status}), "new")
     seen = {
         "first_seen": min(stored.first_seen, incoming.first_seen),
-        "last_seen": max(stored.last_seen, incoming.last_seen, incoming.captured_at),
+        "last_seen": _last_seen(stored, incoming),
     }
     if incoming.captured_at < stored.captured_at:
         return MergedListing(stored.model_copy(update=seen), "unchanged")
-    changed = content_changed(stored, incoming)
-    status = "changed" if changed else "active"
-    if not changed and incoming.captured_at == stored.captured_at:
-        status = stored.status  # the same capture again (re-annotated): its status stands
+    material = material_change(stored, incoming)
     merged = incoming.model_copy(
         update={
             **seen,
-            "version": stored.version + 1 if changed else stored.version,
-            "status": "removed" if incoming.status == "removed" else status,
+            "version": stored.version + 1 if material else stored.version,
+            "status": _merged_status(stored, incoming, material),
         }
     )
-    if changed:
+    if material:
         return MergedListing(merged, "changed", archived=stored)
     return MergedListing(merged, "unchanged")
+
+
+def _last_seen(stored: Listing, incoming: Listing) -> datetime:
+    if is_removed(incoming):  # a removal says when the listing was missed, not seen
+        return max(stored.last_seen, incoming.last_seen)
+    return max(stored.last_seen, incoming.last_seen, incoming.captured_at)
+
+
+def _merged_status(stored: Listing, incoming: Listing, material: bool) -> ListingStatus:
+    if not material and incoming.captured_at == stored.captured_at:
+        return stored.status  # the same capture again (re-annotated): its status stands
+    if is_removed(incoming):
+        return "removed"
+    return "changed" if content_changed(stored, incoming) else "active"
+
+
+def is_removed(listing: Listing) -> bool:
+    return listing.status == "removed"
 
 
 def stronger_outcome(previous: UpsertOutcome | None, outcome: UpsertOutcome) -> UpsertOutcome:
@@ -76,8 +97,14 @@ def upsert_report(outcomes: dict[str, UpsertOutcome]) -> UpsertReport:
     )
 
 
+def material_change(old: Listing, new: Listing) -> bool:
+    """Whether `new` makes a new version of `old`: its content changed or it went away or
+    came back."""
+    return content_changed(old, new) or is_removed(old) != is_removed(new)
+
+
 def content_changed(old: Listing, new: Listing) -> bool:
-    """Whether the parts of a listing that make a new version differ."""
+    """Whether the parts of a listing that make a new version (all but the status) differ."""
     return _content_key(old) != _content_key(new)
 
 
@@ -85,6 +112,7 @@ def _content_key(listing: Listing) -> tuple[object, ...]:
     price = None
     if listing.price is not None:
         price = (listing.price.amount, (listing.price.currency or "").upper())
+    vendor = listing.vendor.handle.strip().casefold() if listing.vendor else None
     return (
         _words(listing.title),
         _words(listing.description),
@@ -92,6 +120,7 @@ def _content_key(listing: Listing) -> tuple[object, ...]:
         sorted(listing.ships_from),
         sorted(listing.ships_to),
         sorted(listing.shipping_methods),
+        vendor,
     )
 
 

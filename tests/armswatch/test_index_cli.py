@@ -95,7 +95,7 @@ def copy(tmp_path: Path, source: str, target: str, *extra: str) -> str:
 def test_copy_sqlite_to_sqlite_keeps_versions_and_times(tmp_path: Path, source_url: str) -> None:
     target = f"sqlite:///{tmp_path}/target.db"
     output = copy(tmp_path, source_url, target)
-    assert "9 listings (2 earlier versions) and 3 vendor profiles copied" in output
+    assert "9 listings (3 earlier versions) and 3 vendor profiles copied" in output
     assert "the target holds 9 listings" in output
     copied, vendors = snapshot(target)
     assert (copied, vendors) == snapshot(source_url)
@@ -108,7 +108,7 @@ def test_copy_is_idempotent_and_takes_a_query(tmp_path: Path, source_url: str) -
     target = f"sqlite:///{tmp_path}/target.db"
     copy(tmp_path, source_url, target, "--query", "glock OR ar")
     output = copy(tmp_path, source_url, target, "--query", "glock OR ar")
-    assert "2 listings (2 earlier versions)" in output
+    assert "2 listings (3 earlier versions)" in output
     assert "the target holds 2 listings" in output
     assert snapshot(target)[0]["glock"] == snapshot(source_url)[0]["glock"]
 
@@ -144,7 +144,7 @@ def test_copy_sqlite_to_elasticsearch_and_back(
     assert snapshot(es_target) == snapshot(source_url)
     back = f"sqlite:///{tmp_path}/back.db"
     output = copy(tmp_path, es_target, back)
-    assert "9 listings (2 earlier versions) and 3 vendor profiles copied" in output
+    assert "9 listings (3 earlier versions) and 3 vendor profiles copied" in output
     assert snapshot(back) == snapshot(source_url)
 
 
