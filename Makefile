@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint typecheck format clean eval bench-extract bench-index bench-rules es-build es-start es-stop
+.PHONY: install demo test lint typecheck format clean eval bench-extract bench-index bench-rules bench-crawl es-build es-start es-stop
 
 install: $(STAMP)
 
@@ -46,6 +46,10 @@ bench-extract: $(STAMP)
 # the Elasticsearch half needs a node: `armswatch es start` (or ARMSWATCH_ES_URL)
 bench-rules: $(STAMP)
 	$(BIN)/python benchmarks/rules.py
+
+# a 20,000-listing crawl against a bare Scrapy spider; LISTINGS=5000 takes about 4 minutes
+bench-crawl: $(STAMP)
+	$(BIN)/python benchmarks/crawl.py --listings $(or $(LISTINGS),20000)
 
 bench-index: $(STAMP)
 	$(BIN)/python benchmarks/index.py --listings $(or $(LISTINGS),100000)

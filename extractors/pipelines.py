@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gc
 import re
+import threading
 from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import cast
@@ -202,9 +203,18 @@ def make_vocabulary_ruler(nlp: Language, name: str, language: str) -> Vocabulary
     )
 
 
-@cache
+_BUILDING = threading.Lock()
+
+
 def pipeline(language: str) -> Language:
-    """The pipeline of one language (built once per process)."""
+    """The pipeline of one language (built once per process, whichever thread asks first:
+    the extraction pipeline annotates batches in several threads at once)."""
+    with _BUILDING:
+        return _built_pipeline(language)
+
+
+@cache
+def _built_pipeline(language: str) -> Language:
     nlp = spacy.blank(language)
     keep_quotes_on_words(nlp)
     use_matching_norms(nlp)
