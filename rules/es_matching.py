@@ -120,7 +120,8 @@ class ElasticsearchMatcher:
         ids = list(dict.fromkeys(listing.id for listing in listings))
         if not ids or not self._rules:
             return {}
-        self.index.refresh()  # upserts are not refreshed by the backend
+        # upserts are not refreshed by the backend (the alert engine refreshes for others')
+        self.index.make_visible()
         now = datetime.now(UTC)
         queries = [(rule.parsed.name, rule.dsl_at(now)) for rule in self._rules]
         groups = [

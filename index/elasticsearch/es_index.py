@@ -45,7 +45,7 @@ class ElasticsearchIndex:
         return cls(connect(settings), IndexNames(settings.prefix), settings.redacted_url)
 
     def upsert(self, listings: Iterable[Listing]) -> UpsertReport:
-        """Write a batch without refreshing; the next read refreshes once (see `_visible`)."""
+        """Write a batch without refreshing; the next read refreshes once (see `make_visible`)."""
         try:
             report, wrote = writes.upsert_listings(self.client, self.names, listings)
         except BaseException:
@@ -69,16 +69,18 @@ class ElasticsearchIndex:
             self._unrefreshed = True
             raise
 
-    def _visible(self) -> None:
+    def make_visible(self) -> None:
+        """Refresh when this client wrote since the last refresh (writes of other clients
+        need `refresh`)."""
         if self._unrefreshed:
             self.refresh()
 
     def get(self, listing_id: str) -> Listing | None:
-        self._visible()
+        self.make_visible()
         return writes.fetch_listings(self.client, self.names.listings, [listing_id]).get(listing_id)
 
     def history(self, listing_id: str) -> list[Listing]:
-        self._visible()
+        self.make_visible()
         return writes.listing_history(self.client, self.names, listing_id)
 
     def search(
@@ -95,7 +97,7 @@ class ElasticsearchIndex:
     ) -> SearchResult:
         """Listings (or earlier versions) matching a Lucene query; `now` anchors date math
         (default: the clock)."""
-        self._visible()
+        self.make_visible()
         return searching.search_listings(
             self.client,
             self._alias_of(versions),
@@ -110,7 +112,7 @@ class ElasticsearchIndex:
     def count(
         self, query: str = "*", *, versions: VersionScope = "current", now: datetime | None = None
     ) -> int:
-        self._visible()
+        self.make_visible()
         alias = self._alias_of(versions)
         return searching.count_listings(self.client, alias, self._compile(query, now))
 
@@ -128,7 +130,7 @@ class ElasticsearchIndex:
     ) -> list[Bucket]:
         """(first day of bucket, count) of the matching listings per `interval` of `field`."""
         compiled = self._compile(query, now)
-        self._visible()
+        self.make_visible()
         return listing_histogram(self.client, self.names.listings, compiled, field, interval)
 
     def scan_listings(
@@ -136,12 +138,12 @@ class ElasticsearchIndex:
     ) -> Iterator[Listing]:
         """Every listing matching a query, in `sort` order (search_after in a point-in-time)."""
         compiled = self._compile(query, now)
-        self._visible()
+        self.make_visible()
         return searching.scan_listings(self.client, self.names.listings, compiled, sort)
 
     def earlier_versions(self, listing_ids: Iterable[str]) -> dict[str, list[Listing]]:
         """The archived versions of each listing, oldest first (without the current one)."""
-        self._visible()
+        self.make_visible()
         return bulk_reads.earlier_versions(self.client, self.names, listing_ids)
 
     def scan_vendors(self) -> Iterator[VendorProfile]:
@@ -149,7 +151,7 @@ class ElasticsearchIndex:
         return bulk_reads.vendor_profiles(self.client, self.names)
 
     def delete(self, listing_ids: Iterable[str]) -> int:
-        self._visible()  # finds history versions by search
+        self.make_visible()  # finds history versions by search
         return writes.delete_listings(self.client, self.names, listing_ids)
 
     def upsert_vendors(self, profiles: Iterable[VendorProfile]) -> int:
@@ -162,7 +164,7 @@ class ElasticsearchIndex:
     def migrate(self, new_version: int) -> dict[str, int]:
         """Rebuild the listings and history indices as version `new_version` (documents copied
         by scan + bulk, aliases swapped atomically, old indices deleted); copies by alias."""
-        self._visible()
+        self.make_visible()
         copied: dict[str, int] = {}
         for alias in (self.names.listings, self.names.history):
             _, copied[alias] = indices.migrate_alias(self.client, self.names, alias, new_version)
@@ -175,7 +177,7 @@ class ElasticsearchIndex:
     def close(self) -> None:
         """Refresh writes not yet visible (so other clients see them at once), then close."""
         try:
-            self._visible()
+            self.make_visible()
         except (ApiError, TransportError) as error:  # the writes stand; ES refreshes within 1 s
             logger.warning("could not refresh %s on close: %s", self, error)
         finally:
