@@ -114,8 +114,13 @@ def test_the_daemon_crawls_on_schedule_survives_a_sigkill_and_the_index_holds_th
     assert len(ids) == len(set(ids)) == len(expected)  # none duplicated
     assert set(ids) == expected  # none lost, nothing else
     assert {(status, version) for _, status, version in rows} == {("active", 1)}
-    for site in SITES:  # the crawls of the restarted daemon ended complete, no marker left
-        assert read_marker(story.data_dir, f"demo-{site}") is None
+    for site in SITES:  # a marker stays only for a crawl the daemon's SIGTERM cut short
+        last = [run for run in story.runs if run.source == f"demo-{site}"][-1]
+        marker = read_marker(story.data_dir, f"demo-{site}")
+        if last.finish_reason == "finished":
+            assert marker is None, f"demo-{site}: finished, yet marked unfinished"
+        else:  # on schedule every minute, the stop can fall inside a crawl: resumed next time
+            assert last.finish_reason == "shutdown" and marker is not None, (site, last, marker)
 
 
 @pytest.mark.timeout(2400)
