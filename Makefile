@@ -9,8 +9,9 @@ STAMP := $(VENV)/.installed-stamp
 
 install: $(STAMP)
 
-# Debian packages: Chromium for `render: browser` sources, Tor for its control-port tests.
-DEBIAN_PACKAGES := chromium tor
+# Debian packages: Chromium for `render: browser` sources, Tor for its control-port tests,
+# PostgreSQL for the tests of a schedule database on it (tests/postgres_server.py).
+DEBIAN_PACKAGES := chromium tor postgresql
 SUDO := $(shell test "$$(id -u)" = 0 || echo sudo)
 
 $(STAMP): pyproject.toml

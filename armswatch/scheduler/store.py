@@ -8,6 +8,7 @@ instance per daemon). Fire times are UTC.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC
@@ -32,9 +33,14 @@ JOB_DEFAULTS: dict[str, Any] = {
 }
 
 
+_DRIVERLESS_POSTGRES = re.compile(r"^postgres(ql)?://")
+
+
 def schedule_url(app: AppSettings) -> str:
-    """`ARMSWATCH_SCHEDULE_DB`, else the SQLite file `<data>/schedule.db`."""
-    return app.schedule_url or f"sqlite:///{app.data_dir / 'schedule.db'}"
+    """`ARMSWATCH_SCHEDULE_DB`, else the SQLite file `<data>/schedule.db`. A PostgreSQL URL
+    that names no driver (`postgresql://`, `postgres://`) uses psycopg 3, which is installed."""
+    url = app.schedule_url or f"sqlite:///{app.data_dir / 'schedule.db'}"
+    return _DRIVERLESS_POSTGRES.sub("postgresql+psycopg://", url)
 
 
 def schedule_engine(app: AppSettings) -> Engine:

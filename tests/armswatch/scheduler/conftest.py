@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -10,7 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
@@ -23,6 +24,9 @@ from armswatch.scheduler.jobs import JobSpec, sync_jobs
 from armswatch.scheduler.store import paused_scheduler, schedule_engine
 from armswatch.settings import AppSettings
 from tests.conftest import REPO, armswatch_env
+
+if TYPE_CHECKING:
+    from tests.postgres_server import PostgresServer
 
 # the schedule commands; `python -m armswatch schedule` once the sub-app is registered
 SCHEDULE_CLI = [sys.executable, "-m", "armswatch", "schedule"]
@@ -50,6 +54,28 @@ def demo_forum() -> Iterator[DemoSites]:
     """The demo forum on a free port."""
     with DemoSites(ports={"forum": 0}, sites=["forum"]) as sites:
         yield sites
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A throw-away PostgreSQL server for the session; without one the tests fail, not skip."""
+    from tests.postgres_server import PostgresMissingError, PostgresServer
+
+    try:
+        server = PostgresServer()
+    except PostgresMissingError as error:
+        pytest.fail(str(error), pytrace=False)
+    with server:
+        yield server
+
+
+_DATABASES = itertools.count(1)
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """A new, empty database on the test server: its `postgresql+psycopg://` URL."""
+    return postgres_server.create_database(f"test_{next(_DATABASES)}")
 
 
 def schedule(data_dir: Path, *specs: JobSpec) -> None:
