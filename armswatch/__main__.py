@@ -1,3 +1,4 @@
 from armswatch.cli.main import app
 
-app(prog_name="armswatch")
+if __name__ == "__main__":  # not when a spawned worker process imports this module
+    app(prog_name="armswatch")

@@ -18,8 +18,8 @@ MIB = 1024 * 1024
 @dataclass(frozen=True)
 class Sample:
     at: float  # Unix seconds
-    rss: int  # bytes
-    cpu: float  # CPU seconds (user + system) of the process so far
+    rss: int  # bytes, the process and its children together
+    cpu: float  # CPU seconds (user + system) of the process and its children so far
 
 
 @dataclass(frozen=True)
@@ -93,15 +93,26 @@ def _own_cpu() -> float:
 
 
 def _sample(process: psutil.Process) -> Sample | None:
+    """RSS and CPU of the process and its children (the annotation worker) together."""
     try:
         with process.oneshot():
             rss = process.memory_info().rss
             times = process.cpu_times()
+            children = process.children(recursive=True)
     except (psutil.NoSuchProcess, psutil.ZombieProcess):
         return None
     if not rss:  # exited, not yet reaped
         return None
-    return Sample(time.time(), rss, times.user + times.system)
+    cpu = times.user + times.system
+    for child in children:
+        try:
+            with child.oneshot():
+                rss += child.memory_info().rss
+                child_times = child.cpu_times()
+        except (psutil.NoSuchProcess, psutil.ZombieProcess):
+            continue
+        cpu += child_times.user + child_times.system
+    return Sample(time.time(), rss, cpu)
 
 
 def mib(size: int) -> str:

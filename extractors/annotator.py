@@ -76,15 +76,7 @@ class Annotator:
 
     def annotate_listings(self, listings: Sequence[Listing]) -> list[Listing]:
         """The listings with annotations (and language, where the source gave none)."""
-        fields = {"id", "title", "description", "language", CATEGORY}
-        records = [listing.model_dump(include=fields) for listing in listings]
-        annotated = self.annotate_with_languages(records)
-        return [
-            listing.model_copy(
-                update={"annotations": annotations, "language": listing.language or language}
-            )
-            for listing, (language, annotations) in zip(listings, annotated, strict=True)
-        ]
+        return with_annotations(listings, self.annotate_with_languages(listing_records(listings)))
 
     def _entities(
         self, language: str, records: Sequence[Mapping[str, Any]], members: Iterable[int]
@@ -115,6 +107,24 @@ class Annotator:
             if entity.label == CUE_LABEL and (entity.normalized or "").startswith("site_")
         )
         return classify(title, description, self.makes, site)
+
+
+def listing_records(listings: Sequence[Listing]) -> list[dict[str, Any]]:
+    """What annotation reads of each listing, as plain mappings (cheap to send elsewhere)."""
+    fields = {"id", "title", "description", "language", CATEGORY}
+    return [listing.model_dump(include=fields) for listing in listings]
+
+
+def with_annotations(
+    listings: Sequence[Listing], annotated: Sequence[tuple[str, Annotations]]
+) -> list[Listing]:
+    """The listings with the (language, annotations) of `annotate_with_languages`, in order."""
+    return [
+        listing.model_copy(
+            update={"annotations": annotations, "language": listing.language or language}
+        )
+        for listing, (language, annotations) in zip(listings, annotated, strict=True)
+    ]
 
 
 def _field_text(record: Mapping[str, Any], name: str) -> str:

@@ -1,34 +1,45 @@
 """A Scrapy item pipeline that annotates listings in batches, off the reactor thread.
 
 Listings wait in a batch until it holds `ARMSWATCH_EXTRACT_BATCH` listings (default 64) or
-`ARMSWATCH_EXTRACT_WAIT` seconds (default 0.5) pass; the batch then runs through `nlp.pipe` in
-a worker thread while the crawl goes on, and each listing continues down the pipelines when
-its batch is done. A batch that fails is logged and its listings pass on unannotated (counted
-in `armswatch/extraction_failed`): extraction never stops a crawl or loses a listing.
+`ARMSWATCH_EXTRACT_WAIT` seconds (default 0.5) pass; a worker thread then hands the batch to
+the annotation worker process (`extractors.annotation_worker`, so spaCy's work leaves the
+crawl's process; `ARMSWATCH_EXTRACT_WORKER` false annotates in the thread itself) while the
+crawl goes on, and each listing continues down the pipelines when its batch is done. A batch
+that fails is logged and its listings pass on unannotated (counted in
+`armswatch/extraction_failed`): extraction never stops a crawl or loses a listing.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from scrapy.crawler import Crawler
 from twisted.internet import threads
 from twisted.internet.defer import Deferred, DeferredList
 
 from crawlers.listing import Listing
+from extractors.annotation_worker import shared_worker
 from extractors.annotator import Annotator
 
 logger = logging.getLogger(__name__)
 Batch = list[tuple[Listing, "Deferred[Listing]"]]
 
 
+class ListingAnnotator(Protocol):
+    def annotate_listings(self, listings: Sequence[Listing]) -> list[Listing]: ...
+
+
 class ExtractionPipeline:
-    def __init__(self, crawler: Crawler, batch_size: int, wait: float) -> None:
+    def __init__(
+        self, crawler: Crawler, batch_size: int, wait: float, in_worker: bool = True
+    ) -> None:
         self.crawler = crawler
         self.batch_size = batch_size
         self.wait = wait
-        self.annotator: Annotator | None = None
+        self.in_worker = in_worker
+        self.annotator: ListingAnnotator | None = None
         self.pending: list[tuple[Listing, Deferred[Listing]]] = []
         self.timer: Any = None  # the IDelayedCall of the pending flush
         self.running: list[Deferred[None]] = []
@@ -40,10 +51,11 @@ class ExtractionPipeline:
             crawler,
             batch_size=settings.getint("ARMSWATCH_EXTRACT_BATCH", 64),
             wait=settings.getfloat("ARMSWATCH_EXTRACT_WAIT", 0.5),
+            in_worker=settings.getbool("ARMSWATCH_EXTRACT_WORKER", True),
         )
 
     def open_spider(self) -> None:
-        self.annotator = Annotator.load()
+        self.annotator = shared_worker() if self.in_worker else Annotator.load()
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Listing):

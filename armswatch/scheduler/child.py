@@ -9,21 +9,9 @@ lock (exit 75 if the source is being crawled already), crawls and records its ru
 from __future__ import annotations
 
 import argparse
-import ctypes
-import os
-import signal
 import sys
 
-_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
-
-
-def die_with_parent(parent: int | None) -> None:
-    """Have the kernel SIGKILL this process when its parent dies; exit now if it already has."""
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if parent is not None and os.getppid() != parent:
-        sys.exit(1)  # the parent died before we asked: no crawl as an orphan
+from crawlers.child_process import die_with_parent
 
 
 def main(argv: list[str]) -> int:

@@ -69,7 +69,7 @@ import os, sys
 from armswatch.scheduler.runner import Budget, CrawlRunner
 child = (
     "import sys, time\\n"
-    "from armswatch.scheduler.child import die_with_parent\\n"
+    "from crawlers.child_process import die_with_parent\\n"
     "die_with_parent(int(sys.argv[1]))\\n"
     "print('child', flush=True)\\n"
     "time.sleep(120)\\n"
