@@ -19,6 +19,10 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 DEPTH_STATS_VERBOSE = False
+# Scrapy starts CONCURRENT_ITEMS tasks for every response's output (default 100), whatever it
+# yields: most pages yield a listing or a few dozen links, so 100 tasks per page cost more
+# reactor time than anything they run in parallel (benchmarks/crawl.py).
+CONCURRENT_ITEMS = 16
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 60.0
 DOWNLOADER_MIDDLEWARES = {

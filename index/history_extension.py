@@ -38,7 +38,7 @@ from index.backend import IndexBackend, UpsertReport
 from index.history_store import HistoryStore, TrackedCrawl, history_db_path
 from index.pipeline import listings_indexed
 from index.removals import RemovalPass, apply_removals, is_complete
-from index.reposts import link_reposts
+from index.reposts import RepostFinder
 from index.selection import open_index
 
 logger = logging.getLogger(__name__)
@@ -59,6 +59,7 @@ class ListingHistoryExtension:
         self.closing = False  # the removals' own batch is no sighting
         self._index: IndexBackend | None = None
         self._store: HistoryStore | None = None
+        self._reposts: RepostFinder | None = None  # the crawl's, with its vendors' candidates
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -117,7 +118,9 @@ class ListingHistoryExtension:
         self._opened_store().note_versions(starts)
 
     def _link_reposts(self, new_ids: tuple[str, ...]) -> None:
-        links = link_reposts(self._opened_index(), new_ids, self.new_this_crawl, utcnow())
+        if self._reposts is None:
+            self._reposts = RepostFinder(self._opened_index())
+        links = self._reposts.links(new_ids, self.new_this_crawl, utcnow())
         added = self._opened_store().add_links(links)
         self.stats.inc_value("armswatch/listings_reposted", added)
 
@@ -182,6 +185,7 @@ class ListingHistoryExtension:
         return self._store
 
     def _close(self) -> None:
+        self._reposts = None
         if self._index is not None:
             self._index.close()
             self._index = None

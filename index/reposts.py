@@ -23,6 +23,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 from datasketch import MinHash
 
@@ -69,23 +70,33 @@ def vendor_key(listing: Listing) -> str | None:
     return normalize_keyword(listing.vendor.handle) or None
 
 
+class Candidate(NamedTuple):
+    """An earlier listing a new one may re-post: what comparing with it needs."""
+
+    id: str
+    last_seen: datetime
+    signature: MinHash
+
+
 def best_match(
-    listing: Listing, candidates: Sequence[tuple[Listing, MinHash]], when: datetime
+    listing: Listing, candidates: Sequence[Candidate], when: datetime
 ) -> RepostLink | None:
     """The link from `listing` to the most similar candidate at or above the threshold."""
+    if listing.vendor is None:
+        return None
     mine = signature(listing)
     scored = [
-        (similarity(mine, theirs), other.last_seen, other.id, other)
-        for other, theirs in candidates
+        (similarity(mine, other.signature), other.last_seen, other.id)
+        for other in candidates
         if other.id != listing.id
     ]
     qualified = [entry for entry in scored if entry[0] >= SIMILARITY_THRESHOLD]
-    if not qualified or listing.vendor is None:
+    if not qualified:
         return None
-    score, _, _, old = max(qualified, key=lambda entry: entry[:3])
+    score, _, old_id = max(qualified)
     return RepostLink(
         new_id=listing.id,
-        old_id=old.id,
+        old_id=old_id,
         source=listing.source,
         vendor=listing.vendor.handle,
         similarity=round(score, 4),
@@ -93,40 +104,52 @@ def best_match(
     )
 
 
+class RepostFinder:
+    """Links new listings to the earlier listings they re-post, over one crawl.
+
+    The candidates of a vendor are the vendor's listings on the source that the index held
+    before the crawl: they are read and signed once, the first time the crawl meets a new
+    listing of that vendor, and kept for the rest of the crawl (listings new in the crawl
+    never become candidates), so each batch costs its own listings, not the vendor's all."""
+
+    def __init__(self, index: IndexBackend) -> None:
+        self.index = index
+        self._candidates: dict[tuple[str, str], list[Candidate]] = {}
+
+    def links(self, new_ids: Iterable[str], exclude: set[str], when: datetime) -> list[RepostLink]:
+        """Links from each new listing to the earlier listing it re-posts, if any; `exclude`:
+        the ids new in this crawl (two offers first seen together are two offers)."""
+        groups: dict[tuple[str, str], list[Listing]] = defaultdict(list)
+        for listing in _stored(self.index, new_ids):
+            vendor = vendor_key(listing)
+            if vendor is not None:
+                groups[(listing.source, vendor)].append(listing)
+        links: list[RepostLink] = []
+        for key, listings in sorted(groups.items()):
+            candidates = self._vendor_candidates(key, exclude)
+            found = (best_match(listing, candidates, when) for listing in listings)
+            links.extend(link for link in found if link is not None)
+        return links
+
+    def _vendor_candidates(self, key: tuple[str, str], exclude: set[str]) -> list[Candidate]:
+        if key not in self._candidates:
+            source, vendor = key
+            query = f"{source_query(source)} AND vendor:{phrase(vendor)}"
+            self._candidates[key] = [
+                Candidate(other.id, other.last_seen, signature(other))
+                for other in self.index.scan_listings(query, sort="oldest")
+                if other.id not in exclude
+            ]
+        return self._candidates[key]
+
+
 def link_reposts(
     index: IndexBackend, new_ids: Iterable[str], exclude: set[str], when: datetime
 ) -> list[RepostLink]:
-    """Links from each new listing to the earlier listing it re-posts, if any.
-
-    Candidates are the other listings of the same vendor on the same source in the index,
-    except those in `exclude` (the ids that are new in this crawl: two offers first seen
-    together are two offers, not a re-post)."""
-    groups: dict[tuple[str, str], list[Listing]] = defaultdict(list)
-    for listing in _stored(index, new_ids):
-        vendor = vendor_key(listing)
-        if vendor is not None:
-            groups[(listing.source, vendor)].append(listing)
-    links = []
-    for (source, vendor), listings in sorted(groups.items()):
-        candidates = [
-            (other, signature(other))
-            for other in _vendor_listings(index, source, vendor)
-            if other.id not in exclude
-        ]
-        if not candidates:
-            continue
-        for listing in listings:
-            link = best_match(listing, candidates, when)
-            if link is not None:
-                links.append(link)
-    return links
+    """`RepostFinder.links` once: the links of `new_ids` to earlier listings of their vendor."""
+    return RepostFinder(index).links(new_ids, exclude, when)
 
 
 def _stored(index: IndexBackend, ids: Iterable[str]) -> list[Listing]:
     found = (index.get(listing_id) for listing_id in dict.fromkeys(ids))
     return [listing for listing in found if listing is not None]
-
-
-def _vendor_listings(index: IndexBackend, source: str, vendor: str) -> list[Listing]:
-    query = f"{source_query(source)} AND vendor:{phrase(vendor)}"
-    return list(index.scan_listings(query, sort="oldest"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,6 +15,7 @@ from index.backend import IndexBackend, UpsertReport
 from index.history_store import HistoryStore
 from index.reposts import (
     SIMILARITY_THRESHOLD,
+    RepostFinder,
     link_reposts,
     shingles,
     signature,
@@ -205,3 +207,26 @@ def test_the_extension_links_each_batchs_new_listings(tmp_path: Path) -> None:
             ("new", "old"),
             ("twin", "old"),
         }
+
+
+def test_a_finder_reads_each_vendors_earlier_listings_once_per_crawl(backend: Any) -> None:
+    backend.upsert([offer("old"), offer("unrelated", "Ammunition 9x19 FMJ, 1000 rounds.")])
+    backend.refresh()
+    scans: list[str] = []
+    original = backend.scan_listings
+
+    def counting_scan(query: str = "*", **options: Any) -> Any:
+        scans.append(query)
+        return original(query, **options)
+
+    backend.scan_listings = counting_scan
+    finder = RepostFinder(backend)
+    new_this_crawl: set[str] = set()
+    for batch in (["new-1"], ["new-2"]):  # two batches of one crawl, the same vendor
+        backend.upsert([offer(batch[0], TEXT + " Relisted.", first_seen=LINKED)])
+        backend.refresh()
+        new_this_crawl.update(batch)
+        links = finder.links(batch, new_this_crawl, LINKED)
+        # each re-posts "old"; a listing new in the crawl ("new-1") never becomes a candidate
+        assert [(link.new_id, link.old_id) for link in links] == [(batch[0], "old")]
+    assert len(scans) == 1, scans
