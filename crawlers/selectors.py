@@ -17,6 +17,9 @@ from parsel.csstranslator import HTMLTranslator
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 _CSS = HTMLTranslator()
+# parsel's default namespaces, so an XPath with EXSLT `re:` or `set:` functions works as in parsel
+_NAMESPACES = {"re": "http://exslt.org/regular-expressions", "set": "http://exslt.org/sets"}
+_TEXT_NODES = etree.XPath(".//text()", smart_strings=False)
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -96,6 +99,12 @@ class FieldSelector(BaseModel):
     def select(self, root: Selector) -> SelectorList[Selector]:
         return root.css(self.css) if self.css is not None else root.xpath(self.xpath or "")
 
+    @cached_property
+    def _compiled(self) -> etree.XPath:
+        """The query compiled once (parsel compiles it again on every page)."""
+        query = _CSS.css_to_xpath(self.css) if self.css is not None else self.xpath or ""
+        return etree.XPath(query, namespaces=_NAMESPACES, smart_strings=False)
+
     def values(self, root: Selector, *, every: bool | None = None) -> list[str]:
         """The non-empty values this selector finds under `root`, whitespace-normalised.
 
@@ -103,7 +112,8 @@ class FieldSelector(BaseModel):
         """
         every = self.many if every is None else every
         found: list[str] = []
-        for node in self.select(root):
+        results = self._compiled(root.root)
+        for node in results if isinstance(results, list) else [results]:
             value = self._node_value(node)
             if value is not None and self._pattern is not None:
                 match = self._pattern.search(value)
@@ -118,13 +128,16 @@ class FieldSelector(BaseModel):
         found = self.values(root)
         return found[0] if found else None
 
-    def _node_value(self, node: Selector) -> str | None:
-        if self.attr is not None:
-            raw = node.attrib.get(self.attr)
-        elif isinstance(node.root, str):
-            raw = node.root
+    def _node_value(self, node: Any) -> str | None:
+        """The raw value of one XPath result: an element, or a string (text, attribute)."""
+        if isinstance(node, str):
+            raw: str | None = None if self.attr is not None else node
+        elif not isinstance(node, etree._Element):
+            return None  # a number or a boolean of an XPath function: not a field value
+        elif self.attr is not None:
+            raw = node.get(self.attr)
         else:
-            parts = (part.strip() for part in node.xpath(".//text()").getall())
+            parts = (part.strip() for part in _TEXT_NODES(node))
             raw = self.join.join(part for part in parts if part)
         if raw is None:
             return None
