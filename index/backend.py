@@ -105,6 +105,10 @@ class IndexBackend(Protocol):
 
     def get(self, listing_id: str) -> Listing | None: ...
 
+    def get_many(self, listing_ids: Iterable[str]) -> dict[str, Listing]:
+        """The stored listings among `listing_ids`, by id (ids not stored are left out)."""
+        ...
+
     def history(self, listing_id: str) -> list[Listing]:
         """Every stored version of a listing, oldest first (the current one last)."""
         ...

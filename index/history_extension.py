@@ -113,7 +113,7 @@ class ListingHistoryExtension:
         if not changed:
             return
         index = self._opened_index()
-        found = [listing for listing in map(index.get, changed) if listing is not None]
+        found = index.get_many(changed).values()
         starts = ((listing.id, listing.version, listing.captured_at) for listing in found)
         self._opened_store().note_versions(starts)
 

@@ -120,7 +120,7 @@ class RepostFinder:
         """Links from each new listing to the earlier listing it re-posts, if any; `exclude`:
         the ids new in this crawl (two offers first seen together are two offers)."""
         groups: dict[tuple[str, str], list[Listing]] = defaultdict(list)
-        for listing in _stored(self.index, new_ids):
+        for listing in self.index.get_many(new_ids).values():
             vendor = vendor_key(listing)
             if vendor is not None:
                 groups[(listing.source, vendor)].append(listing)
@@ -148,8 +148,3 @@ def link_reposts(
 ) -> list[RepostLink]:
     """`RepostFinder.links` once: the links of `new_ids` to earlier listings of their vendor."""
     return RepostFinder(index).links(new_ids, exclude, when)
-
-
-def _stored(index: IndexBackend, ids: Iterable[str]) -> list[Listing]:
-    found = (index.get(listing_id) for listing_id in dict.fromkeys(ids))
-    return [listing for listing in found if listing is not None]

@@ -18,7 +18,7 @@ from index.backend import IndexBackend, UpsertReport
 from index.query import AllOf, AnyOf, Negation, QueryNode, build_query
 from rules.alert import Alert, AlertReason, alert_id
 from rules.changes import listing_changes
-from rules.conditions import any_of, listing_query
+from rules.conditions import listing_query
 from rules.loader import RuleSet
 from rules.matching import RuleMatcher, open_matcher
 from rules.model import Rule
@@ -26,20 +26,9 @@ from rules.store import AlertStore
 from rules.vendor_facts import VendorFacts
 
 logger = logging.getLogger(__name__)
-_FETCH_CHUNK = 200
 _CONDITION_FIELDS = ("category", "make", "model", "calibre", "ships_from", "ships_to")
 _MORE_CONDITIONS = ("price", "language", "source", "market")
 _VENDOR_CONDITIONS = ("vendor_first_seen_within", "seen_on_markets_at_least")
-
-
-def fetch_listings(index: IndexBackend, ids: Sequence[str]) -> dict[str, Listing]:
-    """The current version of each stored listing among `ids`, in a few searches."""
-    found: dict[str, Listing] = {}
-    for start in range(0, len(ids), _FETCH_CHUNK):
-        chunk = ids[start : start + _FETCH_CHUNK]
-        result = index.search(any_of("id", chunk), limit=len(chunk), highlight=False)
-        found.update((hit.listing.id, hit.listing) for hit in result.hits)
-    return found
 
 
 def matched_fields(rule: Rule) -> list[str]:
@@ -93,7 +82,7 @@ class AlertEngine:
         if not reasons or not self.rules:
             return []
         self.index.refresh()  # the batch was written by another client (the index pipeline)
-        listings = fetch_listings(self.index, list(reasons))
+        listings = self.index.get_many(reasons)
         return self.evaluate(list(listings.values()), reasons)
 
     def evaluate(self, listings: Sequence[Listing], reasons: dict[str, AlertReason]) -> list[Alert]:

@@ -79,6 +79,10 @@ class ElasticsearchIndex:
         self.make_visible()
         return writes.fetch_listings(self.client, self.names.listings, [listing_id]).get(listing_id)
 
+    def get_many(self, listing_ids: Iterable[str]) -> dict[str, Listing]:
+        self.make_visible()
+        return writes.fetch_listings(self.client, self.names.listings, listing_ids)
+
     def history(self, listing_id: str) -> list[Listing]:
         self.make_visible()
         return writes.listing_history(self.client, self.names, listing_id)

@@ -48,6 +48,10 @@ class SqliteIndex:
         with self._lock:
             return store.get_listing(self._connection, listing_id)
 
+    def get_many(self, listing_ids: Iterable[str]) -> dict[str, Listing]:
+        wanted = list(dict.fromkeys(listing_ids))
+        return {listing.id: listing for listing in self._listings_in_pages(wanted)}
+
     def history(self, listing_id: str) -> list[Listing]:
         with self._lock:
             return store.listing_history(self._connection, listing_id)

@@ -175,6 +175,19 @@ def test_get_count_and_delete(backend: IndexBackend, make_listing: MakeListing) 
     assert backend.count() == 0
 
 
+def test_get_many_gives_the_stored_listings_by_id(
+    backend: IndexBackend, make_listing: MakeListing
+) -> None:
+    listings = [make_listing(name, title=f"Glock {name}") for name in ("a", "b", "c")]
+    backend.upsert(listings)
+    backend.upsert([recaptured(listings[1], title="Glock b, price lowered")])
+    found = backend.get_many(["c", "missing", "b", "c"])
+    assert sorted(found) == ["b", "c"]
+    assert found["c"] == listings[2]
+    assert found["b"] == backend.get("b") and found["b"].version == 2
+    assert backend.get_many([]) == {}
+
+
 def test_a_deleted_listing_comes_back_as_new(
     backend: IndexBackend, make_listing: MakeListing
 ) -> None:
