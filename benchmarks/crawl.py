@@ -162,19 +162,20 @@ def _indexed(database: Path) -> int:
 def print_table(runs: Sequence[CrawlFigures]) -> None:
     print(
         f"{'':14}{'pages':>8}{'listings':>10}{'crawl s':>9}{'pages/s':>9}{'wall s':>8}"
-        f"{'CPU s':>8}{'peak RSS':>10}{'server CPU s':>14}{'load avg':>12}"
+        f"{'CPU s':>8}{'of it children':>15}{'peak RSS':>10}{'server CPU s':>14}{'load avg':>12}"
     )
     for run in runs:
         process = run.process
         load = f"{process.load[0]:.1f}→{process.load[1]:.1f}"
         print(
             f"{run.name:14}{run.pages:>8}{run.listings:>10}{run.elapsed:>9.1f}"
-            f"{run.pages_per_second:>9.0f}{process.wall:>8.1f}{process.cpu:>8.1f}"
+            f"{run.pages_per_second:>9.0f}{process.wall:>8.1f}{process.cpu:>8.1f}{process.children_cpu:>15.1f}"
             f"{mib(process.peak_rss):>10}{process.server_cpu:>14.1f}{load:>12}"
         )
     print(
         "(crawl s: spider open to close; wall s and CPU s: the whole subprocess, start-up "
-        "included; server CPU s: the demo server meanwhile; load avg: 1 min, before → after)"
+        "included, CPU with its children (the annotation worker); server CPU s: the demo "
+        "server meanwhile; load avg: 1 min, before → after)"
     )
 
 

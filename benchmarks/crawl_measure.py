@@ -19,7 +19,8 @@ MIB = 1024 * 1024
 class Sample:
     at: float  # Unix seconds
     rss: int  # bytes, the process and its children together
-    cpu: float  # CPU seconds (user + system) of the process and its children so far
+    cpu: float  # CPU seconds (user + system) of the process so far
+    children: dict[int, float] = field(default_factory=dict)  # CPU seconds of each child
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,16 @@ class Sampled:
 
     @property
     def cpu(self) -> float:
-        """CPU seconds at the last sample (the process's total, give or take one interval)."""
-        return self.samples[-1].cpu if self.samples else 0.0
+        """CPU seconds of the process and its children (give or take one interval)."""
+        return (self.samples[-1].cpu if self.samples else 0.0) + self.children_cpu
+
+    @property
+    def children_cpu(self) -> float:
+        """CPU seconds of the children (the annotation worker), as last seen alive."""
+        last_seen: dict[int, float] = {}
+        for sample in self.samples:
+            last_seen.update(sample.children)
+        return sum(last_seen.values())
 
 
 @dataclass(frozen=True)
@@ -103,7 +112,7 @@ def _sample(process: psutil.Process) -> Sample | None:
         return None
     if not rss:  # exited, not yet reaped
         return None
-    cpu = times.user + times.system
+    children_cpu: dict[int, float] = {}
     for child in children:
         try:
             with child.oneshot():
@@ -111,8 +120,8 @@ def _sample(process: psutil.Process) -> Sample | None:
                 child_times = child.cpu_times()
         except (psutil.NoSuchProcess, psutil.ZombieProcess):
             continue
-        cpu += child_times.user + child_times.system
-    return Sample(time.time(), rss, cpu)
+        children_cpu[child.pid] = child_times.user + child_times.system
+    return Sample(time.time(), rss, times.user + times.system, children_cpu)
 
 
 def mib(size: int) -> str:
