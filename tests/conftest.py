@@ -28,14 +28,20 @@ def armswatch_env(data_dir: Path, env: dict[str, str] | None = None) -> dict[str
 
 
 def run_armswatch(
-    *args: str, data_dir: Path, timeout: float = 300, env: dict[str, str] | None = None
+    *args: str,
+    data_dir: Path,
+    timeout: float = 300,
+    env: dict[str, str] | None = None,
+    input: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `armswatch ARGS` in a fresh process (Twisted's reactor starts once per process)."""
+    """Run `armswatch ARGS` in a fresh process (Twisted's reactor starts once per process);
+    `input` is what it reads on stdin (answers to its questions)."""
     full_env = armswatch_env(data_dir, env)
     return subprocess.run(
         [sys.executable, "-m", "armswatch", *args],
         cwd=REPO,
         env=full_env,
+        input=input,
         capture_output=True,
         text=True,
         timeout=timeout,

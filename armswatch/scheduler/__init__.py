@@ -9,10 +9,13 @@
   one second silently drops a run missed while no daemon ran; here every missed run of a
   source, however many and however late, makes exactly one run, at once when the daemon
   (re)starts. Then the schedule goes on as before.
-- **Unfinished crawls**: a crawl marks `<data>/unfinished/<source>.json` when it starts and
-  removes it when its run ends complete. On start, the daemon runs every scheduled source
-  whose mark is left (killed, stopped early) again at once, unless the source's missed run is
-  due anyway: with the crash-safe frontier, that run continues the crawl.
+- **Unfinished crawls**: each source's crash-safe frontier (`<data>/frontier/<source>.db`)
+  records its crawl: open from its start until a run ends complete, how each run stopped, and
+  the process running it (`crawlers.frontier.state` reads that). On start, the daemon runs
+  every scheduled source whose crawl is left open (killed, stopped by SIGTERM or its budget,
+  failed; not one whose site was unreachable, retried on schedule) again at once, keyed by
+  that crawl's last run so that two daemons run it once, unless the source's missed run is
+  due anyway: either run continues the crawl.
 - **One crawl per source at a time**: the crawling process holds an exclusive `flock` on
   `<data>/locks/<source>.lock` (released by the kernel with the process); any crawl, scheduled
   or by hand (`armswatch crawl`), of a source being crawled ends at once with exit code 75. A

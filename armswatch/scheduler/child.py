@@ -3,14 +3,18 @@
 
 It dies with the process that started it (PR_SET_PDEATHSIG on Linux), takes the source's
 lock (exit 75 if the source is being crawled already), crawls and records its run. Exit codes:
-0 complete, 1 failed or had errors, 2 a bad or unknown source, 75 busy.
+0 complete, 1 failed or had errors, 2 a bad or unknown source, 75 busy, 79 stopped (SIGTERM)
+before its crawl began.
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+from types import FrameType
 
+from armswatch.scheduler.runner import STOPPED_BEFORE_CRAWL
 from crawlers.child_process import die_with_parent
 
 
@@ -19,8 +23,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("source")
     parser.add_argument("--parent", type=int, default=None)
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _stopped_before_crawl)  # until Scrapy installs its own
     die_with_parent(args.parent)
     return crawl_one(args.source)
+
+
+def _stopped_before_crawl(_number: int, _frame: FrameType | None) -> None:
+    """SIGTERM before the crawl began (Scrapy answers it once it runs): nothing to stop, say so."""
+    sys.exit(STOPPED_BEFORE_CRAWL)
 
 
 def crawl_one(name: str) -> int:

@@ -2,10 +2,11 @@
 
 On start it closes the claims of crawls its previous life lost, makes the job store match the
 sources (unless told not to), queues an immediate re-run of every scheduled source whose last
-crawl did not finish, then fires jobs until SIGTERM (or SIGINT, SIGHUP): it then starts no
-more crawls, stops the running ones cleanly (SIGTERM, SIGKILL after the grace) and exits once
-their outcomes are recorded. Every `poll` seconds it looks at the job store again, so changes
-made by `schedule sync` (or another daemon) are seen without a restart.
+crawl did not finish (as its frontier says: `crawlers.frontier.state`), then fires jobs until
+SIGTERM (or SIGINT, SIGHUP): it then starts no more crawls, stops the running ones cleanly
+(SIGTERM, SIGKILL after the grace) and exits once their outcomes are recorded. Every `poll`
+seconds it looks at the job store again, so changes made by `schedule sync` (or another daemon)
+are seen without a restart.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from armswatch.scheduler.firing import Firing
 from armswatch.scheduler.jobs import JOB_FUNCTION, SyncReport, specs_for, sync_jobs
 from armswatch.scheduler.runner import CrawlRunner, Outcome
 from armswatch.scheduler.store import JOBS, ONCE, open_scheduler, schedule_engine
-from armswatch.scheduler.unfinished import find_unfinished
 from armswatch.settings import AppSettings
+from crawlers.frontier.state import FrontierState, FrontierUnreadableError, unfinished
 from crawlers.source_loader import load_all
 
 LOG = logging.getLogger("armswatch.scheduler")
@@ -100,21 +101,31 @@ class Daemon:
 
     def _queue_unfinished(self) -> list[str]:
         """Queue a run now of each scheduled source whose last crawl did not finish (unless
-        its schedule, missed while no daemon ran, starts one now anyway)."""
+        its schedule, missed while no daemon ran, starts one now anyway). The run is keyed by
+        that crawl's last run, as its frontier recorded it: the same for every daemon."""
         now = datetime.now(UTC)
         queued = []
         for job in self.scheduler.get_jobs(jobstore=JOBS):
-            unfinished = find_unfinished(self.app.data_dir, job.id)
-            if unfinished is None:
+            state = self._unfinished(job.id)
+            if state is None:
                 continue
             queued.append(job.id)
             if job.next_run_time is not None and job.next_run_time <= now:
                 continue  # the missed run is due: it resumes the crawl
-            key = f"resume:{unfinished.token}"
-            if unfinished.token == "frontier":  # no marker: at most once a minute
-                key += ":" + now.isoformat(timespec="minutes")
-            self._queue_now(job.id, key, now)
+            self._queue_now(job.id, f"resume:{state.run_key}", now)
         return queued
+
+    def _unfinished(self, source: str) -> FrontierState | None:
+        """The source's crawl if it did not finish and is not running (a crawl by hand)."""
+        try:
+            state = unfinished(self.app.data_dir, source)
+        except FrontierUnreadableError as error:
+            LOG.warning("%s: %s; its next crawl starts fresh", source, error)
+            return None
+        if state is not None and state.running:
+            LOG.info("%s: being crawled (pid %s), not run again", source, state.pid)
+            return None
+        return state
 
     def _queue_now(self, source: str, fire_key: str, now: datetime) -> None:
         self.scheduler.add_job(

@@ -5,7 +5,8 @@ mistake may both find a job due. So before it crawls, a daemon inserts (source, 
 `armswatch_fires`, whose primary key is that pair; the insert of the second daemon fails, and it
 does not crawl. The fire key of a scheduled run is the job's due time as stored in the shared
 job store, the same for every daemon that read it; a re-run of an unfinished crawl is keyed by
-that crawl's marker, a crawl started by hand by its own start time.
+that crawl's start time and run number in its frontier, a crawl started by hand by its own
+start time.
 """
 
 from __future__ import annotations

@@ -1,10 +1,9 @@
 """What `armswatch schedule list` shows: each scheduled source's next run, its last run, and
-whether a crawl of it is running, did not finish, or its YAML schedule awaits a sync."""
+whether a crawl of it is running, did not finish (both as its frontier says), or its YAML
+schedule awaits a sync."""
 
 from __future__ import annotations
 
-import os
-import socket
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,8 +12,8 @@ from sqlalchemy import Engine
 from armswatch.scheduler.fires import Fire, FireLog
 from armswatch.scheduler.jobs import JobSpec, scheduled_jobs, specs_for
 from armswatch.scheduler.store import paused_scheduler
-from armswatch.scheduler.unfinished import Unfinished, read_marker
 from armswatch.settings import AppSettings
+from crawlers.frontier.state import FrontierUnreadableError, unfinished
 from crawlers.source_loader import load_all
 
 
@@ -35,7 +34,7 @@ def schedule_overview(app: AppSettings, engine: Engine) -> list[ScheduleRow]:
     rows = []
     for job in jobs:
         spec = wanted.pop(job.source, None)
-        state = _sync_state(job.description, spec) or _crawl_state(app, job.source)
+        state = _sync_state(job.description, spec) or crawl_state(app, job.source)
         rows.append(
             ScheduleRow(job.source, job.description, job.next_run, _last(fires, job.source), state)
         )
@@ -54,23 +53,14 @@ def _sync_state(stored: str, spec: JobSpec | None) -> str:
     return "" if spec.description == stored else f"YAML says {spec.description}: sync"
 
 
-def _crawl_state(app: AppSettings, source: str) -> str:
-    marker = read_marker(app.data_dir, source)
-    if marker is None:
-        return ""
-    return f"running (pid {marker.pid})" if _running(marker) else "unfinished: re-run on start"
-
-
-def _running(marker: Unfinished) -> bool:
-    if marker.pid is None or marker.host != socket.gethostname():
-        return False
+def crawl_state(app: AppSettings, source: str) -> str:
     try:
-        os.kill(marker.pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        state = unfinished(app.data_dir, source)
+    except FrontierUnreadableError:
+        return "frontier unreadable: the next crawl starts fresh"
+    if state is None:
+        return ""
+    return f"running (pid {state.pid})" if state.running else "unfinished: re-run on start"
 
 
 def _last(fires: FireLog, source: str) -> Fire | None:

@@ -31,6 +31,7 @@ from armswatch.scheduler.locks import BUSY
 
 _POLL = 0.2  # seconds between looks at a running crawl
 SHUTDOWN = "shutdown"
+STOPPED_BEFORE_CRAWL = 79  # the exit code of a crawl process stopped before its crawl began
 OVER_BUDGET = "over budget"
 CommandFor = Callable[[str], Sequence[str]]
 
@@ -59,6 +60,8 @@ class Outcome:
     def summary(self) -> str:
         if self.returncode is None:
             return "not started: the daemon is stopping"
+        if self.returncode == STOPPED_BEFORE_CRAWL:
+            return "not started: stopped before its crawl began"
         if self.stopped:
             how = "killed" if self.killed else "stopped"
             return f"{how}: {self.stopped} (exit {self.returncode})"

@@ -29,7 +29,9 @@ not known durable is pending again, the seen set is kept, and start requests are
 it. A crawl killed, stopped by SIGTERM (`shutdown`), by its time budget (`closespider_timeout`,
 the next run carries on where it stopped, so a site larger than one run's time is still crawled
 to its end), or for an error (unreachable, log-in failed) stays open. A complete crawl clears
-the frontier: the next scheduled run starts fresh.
+the frontier: the next scheduled run starts fresh. How the crawl stopped is recorded with it
+(for an unreachable site, why: the proxy being down is not the site's fault), and which process
+runs it: `crawlers.frontier.state` reads that.
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ from crawlers.frontier.settings import (
     frontier_path,
 )
 from crawlers.frontier.store import FrontierBusyError, FrontierStore, Row, Start
+from crawlers.network.health import REASON_STAT, UNREACHABLE_REASON
 
 logger = logging.getLogger(__name__)
 
@@ -178,7 +181,7 @@ class FrontierScheduler(BaseScheduler):
         self._settle_checkpoint()
         complete = reason in COMPLETE_REASONS
         left = self.store.counts()
-        self.store.finish(reason, complete=complete)
+        self.store.finish(reason, complete=complete, detail=self._finish_detail(reason))
         self.store.close()
         self.store = None
         name = self.spider.name if self.spider else "?"
@@ -195,6 +198,13 @@ class FrontierScheduler(BaseScheduler):
             left["done"],
             extra={"event": "frontier_kept", "source": name, "reason": reason, **left},
         )
+
+    def _finish_detail(self, reason: str) -> str | None:
+        """Why the site was unreachable (the proxy being down is not the site's fault)."""
+        if reason != UNREACHABLE_REASON or self.crawler.stats is None:
+            return None
+        detail = self.crawler.stats.get_value(REASON_STAT)
+        return str(detail) if detail else None
 
     # -- the scheduler interface ---------------------------------------------------------
 

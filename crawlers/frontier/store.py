@@ -2,7 +2,8 @@
 
 One file per source, `<data>/frontier/<source>.db`, opened by one crawl at a time (an
 exclusive `flock` on `<source>.db.lock`, which the kernel drops with the process, so a killed
-crawl never leaves it held).
+crawl never leaves it held). The crawl's row also says how its last run stopped and which
+process ran it; `crawlers.frontier.state` reads it without the lock.
 
 WAL mode with `synchronous=NORMAL`: a committed transaction is in the WAL file (the OS page
 cache) before `COMMIT` returns, so a killed process loses nothing it committed, and a power cut
@@ -24,7 +25,10 @@ checkpoint) is pending again, and the seen set is kept.
 from __future__ import annotations
 
 import fcntl
+import os
+import socket
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,6 +37,7 @@ from typing import IO
 
 PENDING, IN_FLIGHT, DONE = 0, 1, 2
 OPEN, CLOSED = "open", "closed"
+RESET = "reset"  # the finish reason of a crawl discarded by hand (`armswatch frontier reset`)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS crawl (
@@ -42,7 +47,12 @@ CREATE TABLE IF NOT EXISTS crawl (
     started_at REAL NOT NULL,            -- when this crawl (its first run) started
     runs INTEGER NOT NULL,               -- processes that worked on it
     durable_seq INTEGER NOT NULL,        -- requests done at or before it are durable
-    finish_reason TEXT
+    finish_reason TEXT,                  -- how its last run stopped; NULL: running or killed
+    finish_detail TEXT,                  -- why, when the reason alone does not say
+    run_started_at REAL,                 -- when its last run started
+    finished_at REAL,                    -- when its last run stopped; NULL: running or killed
+    pid INTEGER,                         -- the process of its last run
+    host TEXT                            -- ... and its host
 );
 CREATE TABLE IF NOT EXISTS requests (
     id INTEGER PRIMARY KEY,
@@ -58,7 +68,16 @@ CREATE TABLE IF NOT EXISTS seen (fingerprint BLOB PRIMARY KEY) WITHOUT ROWID;
 """
 
 
-SCHEMA_VERSION = 1  # another version: the tables are made again (a fresh crawl)
+SCHEMA_VERSION = 2  # another version, not upgraded in place: the tables are made again (fresh)
+# versions upgraded in place, the open crawl kept: 1 had no run columns (pid, host...)
+UPGRADED_VERSIONS = frozenset({1})
+_ADDED_COLUMNS = {  # crawl columns added since version 1
+    "finish_detail": "TEXT",
+    "run_started_at": "REAL",
+    "finished_at": "REAL",
+    "pid": "INTEGER",
+    "host": "TEXT",
+}
 
 
 class FrontierBusyError(Exception):
@@ -109,8 +128,9 @@ class FrontierStore:
             row = self.db.execute(
                 "SELECT state, source_key, started_at, runs FROM crawl WHERE id = 1"
             ).fetchone()
-            why = _why_fresh(row, source_key, now, max_age)
+            why = why_fresh(row, source_key, now, max_age)
             start = self._fresh(source_key, now, why) if why else self._resume(row[3] + 1)
+            self._record_run(now)
         self.pending = start.pending
         return start
 
@@ -123,7 +143,7 @@ class FrontierStore:
         ).rowcount
         self.db.execute("DELETE FROM requests WHERE state = ?", (DONE,))
         self.db.execute(
-            "UPDATE crawl SET runs = ?, durable_seq = 0, finish_reason = NULL WHERE id = 1",
+            "UPDATE crawl SET runs = ?, durable_seq = 0 WHERE id = 1",
             (runs,),
         )
         return Start(True, self._count_pending(), requeued, self._count_seen(), runs, "resumed")
@@ -138,19 +158,34 @@ class FrontierStore:
         )
         return Start(False, 0, 0, 0, 1, why)
 
-    def finish(self, reason: str, *, complete: bool) -> None:
-        """Record how the crawl stopped; a complete crawl forgets its frontier."""
+    def _record_run(self, now: float) -> None:
+        """This process runs the crawl from `now` on, and has not stopped yet."""
+        self.db.execute(
+            "UPDATE crawl SET run_started_at = ?, pid = ?, host = ?, finish_reason = NULL,"
+            " finish_detail = NULL, finished_at = NULL WHERE id = 1",
+            (now, os.getpid(), socket.gethostname()),
+        )
+
+    def finish(self, reason: str, *, complete: bool, detail: str | None = None) -> None:
+        """Record how the crawl stopped (`detail`: why, if the reason alone does not say); a
+        complete crawl forgets its frontier."""
         with self._transaction():
             if complete:
                 self.db.execute("DELETE FROM requests")
                 self.db.execute("DELETE FROM seen")
             state = CLOSED if complete else OPEN
             self.db.execute(
-                "UPDATE crawl SET state = ?, finish_reason = ? WHERE id = 1", (state, reason)
+                "UPDATE crawl SET state = ?, finish_reason = ?, finish_detail = ?,"
+                " finished_at = ? WHERE id = 1",
+                (state, reason, detail, time.time()),
             )
         if complete:
             self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self.pending = 0 if complete else self.pending
+
+    def reset(self) -> None:
+        """Discard the crawl, open or not: the next one starts fresh."""
+        self.finish(RESET, complete=True)
 
     def close(self) -> None:
         self.db.close()
@@ -212,24 +247,30 @@ class FrontierStore:
 
     def counts(self) -> dict[str, int]:
         """Rows by state, and the size of the seen set (for stats and tests)."""
-        names = {PENDING: "pending", IN_FLIGHT: "in_flight", DONE: "done"}
-        counts = dict.fromkeys(names.values(), 0)
-        for state, count in self.db.execute("SELECT state, count(*) FROM requests GROUP BY state"):
-            counts[names[state]] = count
-        counts["seen"] = self._count_seen()
-        return counts
+        return count_requests(self.db)
 
     # -- helpers -------------------------------------------------------------------------
 
     def _create_tables(self) -> None:
+        """Make the tables, upgrade those of a version upgraded in place, drop any other."""
         (version,) = self.db.execute("PRAGMA user_version").fetchone()
-        if version != SCHEMA_VERSION:
+        if version == SCHEMA_VERSION:
+            return
+        # each step can be done again: a crash part way leaves the old version, redone next time
+        if version not in UPGRADED_VERSIONS:
             self.db.executescript(
                 "DROP TABLE IF EXISTS crawl; DROP TABLE IF EXISTS requests;"
                 " DROP TABLE IF EXISTS seen;"
             )
         self.db.executescript(_SCHEMA)
+        self._add_missing_columns()
         self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _add_missing_columns(self) -> None:
+        present = {row[1] for row in self.db.execute("PRAGMA table_info(crawl)")}
+        for name, kind in _ADDED_COLUMNS.items():
+            if name not in present:
+                self.db.execute(f"ALTER TABLE crawl ADD COLUMN {name} {kind}")
 
     def _count_pending(self) -> int:
         query = "SELECT count(*) FROM requests WHERE state = ?"
@@ -249,7 +290,17 @@ class FrontierStore:
         self.db.execute("COMMIT")
 
 
-def _why_fresh(
+def count_requests(db: sqlite3.Connection) -> dict[str, int]:
+    """Request rows by state (pending, in_flight, done), and the size of the seen set."""
+    names = {PENDING: "pending", IN_FLIGHT: "in_flight", DONE: "done"}
+    counts = dict.fromkeys(names.values(), 0)
+    for state, count in db.execute("SELECT state, count(*) FROM requests GROUP BY state"):
+        counts[names[state]] = count
+    counts["seen"] = int(db.execute("SELECT count(*) FROM seen").fetchone()[0])
+    return counts
+
+
+def why_fresh(
     row: tuple[str, str, float, int] | None, source_key: str, now: float, max_age: float
 ) -> str:
     """Why a crawl starts fresh, or "" when it resumes the open one."""

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 UNREACHABLE_REASON = "source_unreachable"
+REASON_STAT = "armswatch/unreachable_reason"  # why: "host unreachable", "proxy unavailable"...
 
 
 def connection_failure(exception: BaseException) -> str | None:
@@ -95,7 +96,7 @@ class ReachabilityMiddleware:
         name = source.name if source is not None else "unknown"
         if self.crawler.stats is not None:
             self.crawler.stats.set_value("armswatch/source_unreachable", 1)
-            self.crawler.stats.set_value("armswatch/unreachable_reason", reason)
+            self.crawler.stats.set_value(REASON_STAT, reason)
         logger.warning(
             "source %s is unreachable: %s",
             name,

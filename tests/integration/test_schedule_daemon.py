@@ -21,7 +21,7 @@ import pytest
 from armswatch.demo.catalog import offers_by_site
 from armswatch.demo.server import DemoSites
 from armswatch.runs import CrawlRun
-from armswatch.scheduler.unfinished import read_marker
+from crawlers.frontier.state import unfinished
 from crawlers.listing import listing_id
 from tests.armswatch.scheduler.conftest import (
     DaemonProcess,
@@ -80,8 +80,8 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Story:
             first.kill()  # SIGKILL: no clean-up of any kind
         killed_at = datetime.now().astimezone()
         at_kill = _indexed(data, "demo-market")
-        markers = [read_marker(data, f"demo-{site}") for site in SITES]
-        pids = [marker.pid for marker in markers if marker is not None and marker.pid]
+        crawls = [unfinished(data, f"demo-{site}") for site in SITES]
+        pids = [crawl.pid for crawl in crawls if crawl is not None and crawl.pid]
         wait_for(lambda: not any(alive(pid) for pid in pids), 15, "the crawls to die")
 
         second = DaemonProcess(data, sources, "--poll", "2", name="restarted", env=ENV)
@@ -114,13 +114,14 @@ def test_the_daemon_crawls_on_schedule_survives_a_sigkill_and_the_index_holds_th
     assert len(ids) == len(set(ids)) == len(expected)  # none duplicated
     assert set(ids) == expected  # none lost, nothing else
     assert {(status, version) for _, status, version in rows} == {("active", 1)}
-    for site in SITES:  # a marker stays only for a crawl the daemon's SIGTERM cut short
+    for site in SITES:  # unfinished only if the daemon's SIGTERM cut its crawl short
         last = [run for run in story.runs if run.source == f"demo-{site}"][-1]
-        marker = read_marker(story.data_dir, f"demo-{site}")
+        crawl = unfinished(story.data_dir, f"demo-{site}")
         if last.finish_reason == "finished":
-            assert marker is None, f"demo-{site}: finished, yet marked unfinished"
+            assert crawl is None, f"demo-{site}: finished, yet its frontier says unfinished"
         else:  # on schedule every minute, the stop can fall inside a crawl: resumed next time
-            assert last.finish_reason == "shutdown" and marker is not None, (site, last, marker)
+            assert last.finish_reason == "shutdown", (site, last)
+            assert crawl is not None and crawl.finish_reason == "shutdown", (site, crawl)
 
 
 @pytest.mark.timeout(2400)

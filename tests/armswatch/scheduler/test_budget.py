@@ -13,8 +13,8 @@ from armswatch.scheduler.fires import FireLog
 from armswatch.scheduler.firing import Firing
 from armswatch.scheduler.runner import OVER_BUDGET, CrawlRunner, Outcome
 from armswatch.scheduler.store import schedule_engine
-from armswatch.scheduler.unfinished import read_marker
 from armswatch.settings import AppSettings
+from crawlers.frontier.state import unfinished
 from tests.armswatch.scheduler.conftest import crawl_runs, fire_log, set_env, write_source
 
 SLOW = {"rate_limit": {"concurrency": 1, "download_delay": 1.0}}  # minutes for the forum
@@ -58,6 +58,7 @@ def test_a_crawl_over_its_time_budget_is_stopped_cleanly(
     runs = {run.source: run for run in crawl_runs(data)}
     assert runs["slow-forum"].finish_reason == "shutdown" and runs["slow-forum"].pages > 0
     assert runs["timed-forum"].finish_reason == "closespider_timeout"
-    assert read_marker(data, "slow-forum") is not None  # the next daemon start continues it
+    assert unfinished(data, "slow-forum") is not None  # the next daemon start continues it
+    assert unfinished(data, "timed-forum") is not None  # ... and the next run of this one
     outcomes = {fire.source: fire.outcome for fire in fire_log(data)}
     assert outcomes["slow-forum"] == "stopped: over budget (exit 1)"

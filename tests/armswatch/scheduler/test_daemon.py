@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from armswatch.demo.server import DemoSites
-from armswatch.scheduler.unfinished import read_marker
+from crawlers.frontier.state import unfinished
 from tests.armswatch.scheduler.conftest import (
     DaemonProcess,
     alive,
@@ -84,18 +84,21 @@ def test_sigterm_stops_the_daemon_and_its_crawl_cleanly_and_a_restart_resumes_it
     write_source(sources, "forum", demo_forum.base_urls["forum"], **SLOW)
     schedule(data, every("demo-forum", 3600))
     daemon = DaemonProcess(data, sources, *DAEMON, "--kill-grace", "240")
-    marker = wait_for(lambda: read_marker(data, "demo-forum"), 120, "the crawl to start")
+    crawl = wait_for(lambda: unfinished(data, "demo-forum"), 120, "the crawl to start")
+    assert crawl.running and crawl.status == "running"
     time.sleep(15)  # well into the crawl
     assert daemon.stop(timeout=300) == 0, daemon.output()
-    assert marker.pid is not None and not alive(marker.pid)
+    assert crawl.pid is not None and not alive(crawl.pid)
     last = crawl_runs(data, "demo-forum")[-1]
     assert last.finish_reason == "shutdown" and last.pages > 0  # recorded: a clean stop
     assert (fire_log(data)[0].outcome or "").startswith("stopped: shutdown")
-    assert read_marker(data, "demo-forum") is not None  # unfinished
+    stopped = unfinished(data, "demo-forum")
+    assert stopped is not None and stopped.finish_reason == "shutdown"  # resumed next time
 
     again = DaemonProcess(data, sources, *DAEMON, "--kill-grace", "240", name="again")
     try:
-        wait_for(lambda: fire_log(data)[0].fire_key.startswith("resume:"), 120, "a re-run at start")
+        rerun = f"resume:{stopped.run_key}"
+        wait_for(lambda: fire_log(data)[0].fire_key == rerun, 120, "a re-run at start")
     finally:
         assert again.stop(timeout=300) == 0, again.output()
     assert "did not finish; running it again now" in again.output()
