@@ -1,17 +1,19 @@
 """A Scrapy item pipeline that annotates listings in batches, off the reactor thread.
 
-Listings wait in a batch until it holds `ARMSWATCH_EXTRACT_BATCH` listings (default 64) or
-`ARMSWATCH_EXTRACT_WAIT` seconds (default 0.5) pass; a worker thread then hands the batch to
-the annotation worker process (`extractors.annotation_worker`, so spaCy's work leaves the
-crawl's process; `ARMSWATCH_EXTRACT_WORKER` false annotates in the thread itself) while the
-crawl goes on, and each listing continues down the pipelines when its batch is done. A batch
-that fails is logged and its listings pass on unannotated (counted in
-`armswatch/extraction_failed`): extraction never stops a crawl or loses a listing.
+Listings wait in a batch until it holds `ARMSWATCH_EXTRACT_BATCH` listings (the setting, else
+the environment variable, else 64) or `ARMSWATCH_EXTRACT_WAIT` seconds (default 0.5) pass; a
+worker thread then hands the batch to the annotation worker process
+(`extractors.annotation_worker`, so spaCy's work leaves the crawl's process;
+`ARMSWATCH_EXTRACT_WORKER` false annotates in the thread itself) while the crawl goes on, and
+each listing continues down the pipelines when its batch is done. A batch that fails is logged
+and its listings pass on unannotated (counted in `armswatch/extraction_failed`): extraction
+never stops a crawl or loses a listing.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -49,7 +51,7 @@ class ExtractionPipeline:
         settings = crawler.settings
         return cls(
             crawler,
-            batch_size=settings.getint("ARMSWATCH_EXTRACT_BATCH", 64),
+            batch_size=settings.getint("ARMSWATCH_EXTRACT_BATCH", _default_batch()),
             wait=settings.getfloat("ARMSWATCH_EXTRACT_WAIT", 0.5),
             in_worker=settings.getbool("ARMSWATCH_EXTRACT_WORKER", True),
         )
@@ -109,6 +111,11 @@ class ExtractionPipeline:
     def _count(self, key: str, amount: int) -> None:
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value(key, amount)
+
+
+def _default_batch() -> int:
+    """`ARMSWATCH_EXTRACT_BATCH` from the environment (as the index pipeline's batch), else 64."""
+    return max(int(os.environ.get("ARMSWATCH_EXTRACT_BATCH") or 64), 1)
 
 
 def _reactor() -> Any:

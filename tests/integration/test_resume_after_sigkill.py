@@ -142,7 +142,11 @@ def test_a_crawl_killed_with_sigkill_resumes_and_loses_no_listing(
     expected = Counter(offer.offer_id for offer in offers)
     vendors = len({offer.vendor for offer in offers})
     data_dir = tmp_path / "data"
-    env = {"ARMSWATCH_INDEX_BATCH": str(BATCH), "ARMSWATCH_RULES": str(tmp_path / "no-rules")}
+    env = {  # annotated batches no larger than index batches: the margin below holds
+        "ARMSWATCH_INDEX_BATCH": str(BATCH),
+        "ARMSWATCH_EXTRACT_BATCH": str(BATCH),
+        "ARMSWATCH_RULES": str(tmp_path / "no-rules"),
+    }
     started = time.monotonic()
     with recording_forum(monkeypatch) as (sites, log):
         source = forum_source(tmp_path, sites.base_urls["forum"])
