@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import insert
+from sqlalchemy import Engine, insert
 
 from armswatch.scheduler.fires import FIRES, LOST, FireLog, this_process
 from armswatch.scheduler.jobs import JobSpec, scheduled_jobs, spec_for, sync_jobs
@@ -61,15 +61,36 @@ def test_sync_adds_keeps_reschedules_and_removes_jobs(tmp_path: Path) -> None:
     assert before["b"].next_run is not None and before["b"].next_run.strftime("%a") == "Sun"
 
 
-def _claim(database: str) -> bool:
-    engine = schedule_engine(AppSettings(data_dir=Path(database), index_url="", sources_dirs=()))
-    return FireLog(engine).claim("demo-forum", "2026-11-29T10:00:00+00:00")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def schedule_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A schedule database's URL: the data directory's SQLite file, or a new database on the
+    test PostgreSQL server."""
+    if request.param == "postgresql":
+        return str(request.getfixturevalue("postgres_url"))
+    return f"sqlite:///{tmp_path / 'schedule.db'}"
 
 
-def test_a_fire_claimed_by_many_processes_at_once_is_theirs_once(tmp_path: Path) -> None:
-    FireLog(schedule_engine(_app(tmp_path)))  # the table, made before the race
+def _engine(url: str) -> Engine:
+    return schedule_engine(
+        AppSettings(data_dir=Path("unused"), index_url="", sources_dirs=(), schedule_url=url)
+    )
+
+
+def _claim(url: str) -> bool:
+    """A claim from an engine of its own (and a process of its own, in a pool)."""
+    engine = _engine(url)
+    try:
+        return FireLog(engine).claim("demo-forum", "2026-11-29T10:00:00+00:00")
+    finally:
+        engine.dispose()
+
+
+def test_a_fire_claimed_by_many_processes_at_once_is_theirs_once(schedule_db: str) -> None:
+    engine = _engine(schedule_db)
+    FireLog(engine)  # the table, made before the race
+    engine.dispose()
     with multiprocessing.get_context("fork").Pool(6) as pool:
-        claims = pool.map(_claim, [str(tmp_path)] * 12)
+        claims = pool.map(_claim, [schedule_db] * 12)
     assert sorted(claims) == [False] * 11 + [True]
 
 
@@ -87,16 +108,24 @@ def test_claims_of_a_process_that_died_are_closed_as_lost(tmp_path: Path) -> Non
     assert outcomes == {"k": LOST, "mine": None}  # this process is alive: its claim stays
 
 
-def record_fire(database: str, fire_key: str = "") -> None:
+def record_fire(url: str, fire_key: str = "") -> None:
     """A job that claims its fire, as `run_scheduled` does, and records the answer."""
-    claimed = FireLog(schedule_engine(_app(Path(database)))).claim("job", fire_key)
+    claimed = _claim_fire(url, fire_key)
     with _RECORD_LOCK:
         RECORDED.append((fire_key, claimed))
 
 
+def _claim_fire(url: str, fire_key: str) -> bool:
+    engine = _engine(url)
+    try:
+        return FireLog(engine).claim("job", fire_key)
+    finally:
+        engine.dispose()
+
+
 @pytest.mark.timeout(60)
-def test_two_schedulers_on_one_job_store_run_each_fire_once(tmp_path: Path) -> None:
-    engine = schedule_engine(_app(tmp_path))
+def test_two_schedulers_on_one_job_store_run_each_fire_once(schedule_db: str) -> None:
+    engine = _engine(schedule_db)
     FireLog(engine)
     start = datetime.now(UTC) + timedelta(seconds=1)
     with paused_scheduler(engine) as scheduler:
@@ -104,17 +133,20 @@ def test_two_schedulers_on_one_job_store_run_each_fire_once(tmp_path: Path) -> N
             f"{__name__}:record_fire",
             IntervalTrigger(seconds=1, start_date=start),
             id="job",
-            kwargs={"database": str(tmp_path)},
+            kwargs={"url": schedule_db},
             jobstore=JOBS,
             **JOB_DEFAULTS,
         )
     RECORDED.clear()
-    schedulers = [open_scheduler(schedule_engine(_app(tmp_path))) for _ in range(2)]
+    engines = [_engine(schedule_db) for _ in range(2)]
+    schedulers = [open_scheduler(each) for each in engines]
     for scheduler in schedulers:
         scheduler.start()
     time.sleep(6.5)
     for scheduler in schedulers:
         scheduler.shutdown(wait=True)
+    for each in [engine, *engines]:
+        each.dispose()
     claimed = [key for key, ok in RECORDED if ok]
     assert len(claimed) == len(set(claimed)) >= 4  # each second's fire ran, once
     assert len(claimed) <= 8

@@ -1,27 +1,20 @@
 """The schedule database on a real PostgreSQL server (`ARMSWATCH_SCHEDULE_DB`): the job store
-that `schedule sync` fills and `schedule list` reads, and fire claims won once."""
+that `schedule sync` fills and `schedule list` reads, and fire claims won once (claims raced by
+many processes and two schedulers on one store: `test_fires_and_jobs.py`, on both databases)."""
 
 from __future__ import annotations
 
 import json
-import multiprocessing
 import subprocess
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
-from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import create_engine, text
 
 from armswatch.scheduler.fires import FireLog
 from armswatch.scheduler.store import (
-    JOB_DEFAULTS,
-    JOBS,
-    open_scheduler,
-    paused_scheduler,
     schedule_engine,
     schedule_url,
 )
@@ -118,62 +111,3 @@ def test_a_fire_claimed_from_two_engines_is_won_once(tmp_path: Path, postgres_ur
     assert (won.outcome, set(fires)) == ("ok", {FIRE, "2026-11-29T11:00:00+00:00"})
     assert won.finished_at is not None and won.finished_at.tzinfo is None  # naive UTC, as SQLite
     assert abs(datetime.now(UTC) - won.claimed_at.replace(tzinfo=UTC)) < timedelta(minutes=1)
-
-
-def _claim(url: str, source: str = "demo-forum", fire_key: str = FIRE) -> bool:
-    """A claim from an engine of its own (and a process of its own, in a pool)."""
-    engine = schedule_engine(_settings(url, Path("unused")))
-    try:
-        return FireLog(engine).claim(source, fire_key)
-    finally:
-        engine.dispose()
-
-
-def test_a_fire_claimed_by_many_processes_at_once_is_theirs_once(
-    tmp_path: Path, postgres_url: str
-) -> None:
-    engine = schedule_engine(_settings(postgres_url, tmp_path))
-    FireLog(engine)  # the table, made before the race
-    engine.dispose()
-    with multiprocessing.get_context("fork").Pool(6) as pool:
-        claims = pool.map(_claim, [postgres_url] * 12)
-    assert sorted(claims) == [False] * 11 + [True]
-
-
-def record_fire(url: str, fire_key: str = "") -> None:
-    """A job that claims its fire, as `run_scheduled` does, and records the answer."""
-    claimed = _claim(url, "job", fire_key)
-    with _RECORD_LOCK:
-        RECORDED.append((fire_key, claimed))
-
-
-@pytest.mark.timeout(60)
-def test_two_schedulers_on_one_postgresql_store_run_each_fire_once(
-    tmp_path: Path, postgres_url: str
-) -> None:
-    engine = schedule_engine(_settings(postgres_url, tmp_path))
-    FireLog(engine)
-    start = datetime.now(UTC) + timedelta(seconds=1)
-    with paused_scheduler(engine) as scheduler:
-        scheduler.add_job(
-            f"{__name__}:record_fire",
-            IntervalTrigger(seconds=1, start_date=start),
-            id="job",
-            kwargs={"url": postgres_url},
-            jobstore=JOBS,
-            **JOB_DEFAULTS,
-        )
-    RECORDED.clear()
-    engines = [schedule_engine(_settings(postgres_url, tmp_path)) for _ in range(2)]
-    schedulers = [open_scheduler(each) for each in engines]
-    for scheduler in schedulers:
-        scheduler.start()
-    time.sleep(6.5)
-    for scheduler in schedulers:
-        scheduler.shutdown(wait=True)
-    for each in [engine, *engines]:
-        each.dispose()
-    claimed = [key for key, ok in RECORDED if ok]
-    assert len(claimed) == len(set(claimed)) >= 4  # each second's fire ran, once
-    assert len(claimed) <= 8
-    assert {key for key, _ in RECORDED} == set(claimed)  # a fire refused was run elsewhere
