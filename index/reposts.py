@@ -82,14 +82,11 @@ def best_match(
     listing: Listing, candidates: Sequence[Candidate], when: datetime
 ) -> RepostLink | None:
     """The link from `listing` to the most similar candidate at or above the threshold."""
-    if listing.vendor is None:
-        return None
+    others = [other for other in candidates if other.id != listing.id]
+    if listing.vendor is None or not others:
+        return None  # no signature to make: most new listings of a first crawl
     mine = signature(listing)
-    scored = [
-        (similarity(mine, other.signature), other.last_seen, other.id)
-        for other in candidates
-        if other.id != listing.id
-    ]
+    scored = [(similarity(mine, other.signature), other.last_seen, other.id) for other in others]
     qualified = [entry for entry in scored if entry[0] >= SIMILARITY_THRESHOLD]
     if not qualified:
         return None
