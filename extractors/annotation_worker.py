@@ -13,16 +13,13 @@ from __future__ import annotations
 
 import atexit
 import logging
-import multiprocessing
-import os
-import signal
 import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from crawlers.child_process import die_with_parent
+from crawlers.child_process import one_worker_pool
 from crawlers.listing import Annotations, Listing
 from extractors.annotator import Annotator, listing_records, with_annotations
 
@@ -32,10 +29,8 @@ Annotated = list[tuple[str, Annotations]]
 _annotator: Annotator | None = None  # in the worker: its one Annotator
 
 
-def _start_worker(parent: int) -> None:
+def _load_annotator() -> None:
     global _annotator
-    die_with_parent(parent)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the crawl's to handle, not ours
     _annotator = Annotator.load()
 
 
@@ -70,12 +65,7 @@ class AnnotationWorker:
     def _pool_now(self) -> ProcessPoolExecutor:
         with self._lock:
             if self._pool is None:
-                self._pool = ProcessPoolExecutor(
-                    max_workers=1,
-                    mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_start_worker,
-                    initargs=(os.getpid(),),
-                )
+                self._pool = one_worker_pool(_load_annotator)
             return self._pool
 
     def _replace(self) -> None:

@@ -12,15 +12,12 @@ to it.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import signal
 import time
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
-from crawlers.child_process import die_with_parent
+from crawlers.child_process import one_worker_pool
 from index.backend import UpsertReport
 from index.selection import open_index
 from rules.dispatch import Dispatcher, DispatchReport
@@ -87,10 +84,8 @@ class _Rules:
 _rules: _Rules | None = None  # in the worker: its one _Rules
 
 
-def _start(parent: int, config: AlertWorkerConfig) -> None:
+def _load_rules(config: AlertWorkerConfig) -> None:
     global _rules
-    die_with_parent(parent)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the crawl's to handle
     _rules = _Rules(config)
 
 
@@ -108,12 +103,7 @@ class AlertWorker:
     """The crawl's side: batches in, outcomes out (as futures, in submission order)."""
 
     def __init__(self, config: AlertWorkerConfig) -> None:
-        self._pool = ProcessPoolExecutor(
-            max_workers=1,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start,
-            initargs=(os.getpid(), config),
-        )
+        self._pool = one_worker_pool(_load_rules, config)
 
     def evaluate(self, report: UpsertReport) -> Future[BatchOutcome]:
         return self._pool.submit(_evaluate, report)
