@@ -113,8 +113,18 @@ class AlertExtension:
             self._record(outcome.dispatched)
 
     def _record(self, report: DispatchReport) -> None:
+        """Count a pass; its dead letters are an error of this crawl (the worker's own log
+        lines do not reach the crawl's log)."""
         self.stats.inc_value("armswatch/alerts_delivered", report.delivered)
         self.stats.inc_value("armswatch/alerts_dead_letters", report.dead)
+        if report.dead:
+            logger.error(
+                "%d alert deliveries failed and wait in the dead-letter list "
+                "(`armswatch alerts dead-letters`, `armswatch alerts retry`): %s",
+                report.dead,
+                "; ".join(report.errors[:3]),
+                extra={"event": "alerts_dead_lettered", "dead": report.dead},
+            )
 
     def _stopped(self, result: Any) -> Any:
         self.worker.close()
