@@ -174,8 +174,8 @@ def print_table(runs: Sequence[CrawlFigures]) -> None:
         )
     print(
         "(crawl s: spider open to close; wall s and CPU s: the whole subprocess, start-up "
-        "included, CPU with its children (the annotation worker); server CPU s: the demo "
-        "server meanwhile; load avg: 1 min, before → after)"
+        "included, CPU with its children (the annotation and alert workers); server CPU s: "
+        "the demo server meanwhile; load avg: 1 min, before → after)"
     )
 
 

@@ -138,10 +138,3 @@ class RepostFinder:
                 if other.id not in exclude
             ]
         return self._candidates[key]
-
-
-def link_reposts(
-    index: IndexBackend, new_ids: Iterable[str], exclude: set[str], when: datetime
-) -> list[RepostLink]:
-    """`RepostFinder.links` once: the links of `new_ids` to earlier listings of their vendor."""
-    return RepostFinder(index).links(new_ids, exclude, when)

@@ -16,7 +16,6 @@ from index.history_store import HistoryStore
 from index.reposts import (
     SIMILARITY_THRESHOLD,
     RepostFinder,
-    link_reposts,
     shingles,
     signature,
     similarity,
@@ -134,7 +133,7 @@ def test_a_new_listing_is_linked_to_its_vendors_earlier_near_duplicate(
     )
     backend.refresh()
     new_ids = ["new", "copycat", "anonymous"]
-    links = link_reposts(backend, new_ids, set(new_ids), LINKED)
+    links = RepostFinder(backend).links(new_ids, set(new_ids), LINKED)
     assert [(link.new_id, link.old_id, link.source, link.vendor) for link in links] == [
         ("new", "old", "demo-market", "IronMike")
     ]
@@ -146,14 +145,14 @@ def test_listings_new_in_the_same_crawl_are_not_reposts_of_each_other(
 ) -> None:
     backend.upsert([offer("first"), offer("second")])
     backend.refresh()
-    assert link_reposts(backend, ["first", "second"], {"first", "second"}, LINKED) == []
+    assert RepostFinder(backend).links(["first", "second"], {"first", "second"}, LINKED) == []
 
 
 def test_the_most_similar_earlier_listing_is_the_one_linked(backend: IndexBackend) -> None:
     backend.upsert([offer("close", TEXT + " Relisted."), offer("exact", TEXT)])
     backend.upsert([offer("new", TEXT)])
     backend.refresh()
-    links = link_reposts(backend, ["new"], {"new"}, LINKED)
+    links = RepostFinder(backend).links(["new"], {"new"}, LINKED)
     assert [(link.new_id, link.old_id, link.similarity) for link in links] == [
         ("new", "exact", 1.0)
     ]
@@ -162,7 +161,8 @@ def test_the_most_similar_earlier_listing_is_the_one_linked(backend: IndexBacken
 def test_the_vendor_matches_in_any_letter_case(backend: IndexBackend) -> None:
     backend.upsert([offer("old", vendor="IronMike"), offer("new", vendor="ironmike")])
     backend.refresh()
-    assert [link.old_id for link in link_reposts(backend, ["new"], {"new"}, LINKED)] == ["old"]
+    links = RepostFinder(backend).links(["new"], {"new"}, LINKED)
+    assert [link.old_id for link in links] == ["old"]
 
 
 # --- stored links and the extension -------------------------------------------------------------
@@ -173,7 +173,7 @@ def test_links_are_stored_once_and_read_from_both_ends(tmp_path: Path) -> None:
     try:
         backend.upsert([offer("old")])
         backend.upsert([offer("new")])
-        links = link_reposts(backend, ["new"], {"new"}, LINKED)
+        links = RepostFinder(backend).links(["new"], {"new"}, LINKED)
     finally:
         backend.close()
     with HistoryStore(tmp_path / "history.db") as store:
