@@ -12,9 +12,6 @@ from typing import Any
 # the site (an onion that is down) did not answer: its retries given up on are the reason the
 # run is marked unreachable, not errors of their own (crawlers.network.health, written out)
 UNREACHABLE = "source_unreachable"
-# errors logged after the spider closed, which Scrapy's log_count no longer counts: the alert
-# extension counts them itself (rules.scrapy_extension.ERRORS_AFTER_CLOSE, tied by a test)
-ERRORS_AFTER_CLOSE = "armswatch/errors_after_close"
 # not found / gone: the end of a paginated list, a listing taken down; not errors
 _ORDINARY_STATUSES = frozenset({404, 410})
 # stats keys counted as they are, with the kind they are shown as
@@ -26,7 +23,6 @@ _COUNTED = {
     "armswatch/replay_failures": "spool replay failures",
     "retry/max_reached": "requests given up after retries",
 }
-_LOGGED_ERRORS = ("log_count/ERROR", "log_count/CRITICAL", ERRORS_AFTER_CLOSE)
 _EXTRACTION = "armswatch/extraction_errors"
 _DOWNLOAD = "downloader/exception_type_count/"
 _STATUS = "downloader/response_status_count/"
@@ -44,7 +40,9 @@ def error_kinds(stats: dict[str, Any]) -> dict[str, int]:
     400 and above except 404 and 410."""
     kinds: dict[str, int] = {}
     if stats.get("finish_reason") != UNREACHABLE:
-        kinds["logged errors"] = sum(_count(stats, key) for key in _LOGGED_ERRORS)
+        kinds["logged errors"] = _count(stats, "log_count/ERROR") + _count(
+            stats, "log_count/CRITICAL"
+        )
     kinds.update(_extraction_kinds(stats))
     for key, value in stats.items():
         if key.startswith(_DOWNLOAD):

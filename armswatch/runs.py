@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from armswatch.run_errors import ERRORS_AFTER_CLOSE, UNREACHABLE, error_kinds, first_logged_error
+from armswatch.run_errors import UNREACHABLE, error_kinds, first_logged_error
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -213,7 +213,7 @@ def _errors(stats: dict[str, Any]) -> int:
     are the reason it is marked unreachable, not errors of their own."""
     errors = _stat(stats, "armswatch/extraction_errors")
     if stats.get("finish_reason") != UNREACHABLE:
-        errors += _stat(stats, "log_count/ERROR") + _stat(stats, ERRORS_AFTER_CLOSE)
+        errors += _stat(stats, "log_count/ERROR")
     return errors
 
 

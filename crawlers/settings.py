@@ -32,6 +32,11 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
     "crawlers.middlewares.offline_cookies.OfflineCookiesMiddleware": 700,
 }
+EXTENSIONS = {
+    # counts the errors logged while the spider closes too (the crawl run counts them)
+    "scrapy.extensions.logcount.LogCount": None,
+    "crawlers.log_count.LogCountToTheEnd": 0,
+}
 
 
 def base_settings() -> dict[str, Any]:

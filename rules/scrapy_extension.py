@@ -37,16 +37,12 @@ from rules.loader import RuleConfigError, RuleSet, load_rules
 
 logger = logging.getLogger(__name__)
 
-# errors logged after the spider closed; the crawl run (armswatch.runs) counts them too
-ERRORS_AFTER_CLOSE = "armswatch/errors_after_close"
-
 
 class AlertExtension:
     def __init__(self, worker: AlertWorker, stats: StatsCollector) -> None:
         self.worker = worker
         self.stats = stats
         self.pending: list[Future[BatchOutcome]] = []  # batches not yet recorded, in order
-        self.closing = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -81,7 +77,6 @@ class AlertExtension:
     def on_closed(self, **_: Any) -> Deferred[None]:
         """Wait for the worker's batches and its last pass (Scrapy waits for the Deferred),
         record them, and stop the worker."""
-        self.closing = True
         pending, self.pending = self.pending, []
         finishing = self.worker.finish()
         everything: list[Future[Any]] = [*pending, finishing]
@@ -102,14 +97,14 @@ class AlertExtension:
         outcome = outcome or batch.result()
         if outcome.error is not None:
             self.stats.inc_value("armswatch/alert_errors")
-            self._error(
+            logger.error(
                 "matching a batch against the alert rules failed; the listings are indexed: %s",
                 outcome.error,
                 extra={"event": "alert_rules_failed", "error": outcome.error},
             )
         self.stats.inc_value("armswatch/alerts_created", outcome.created)
         if outcome.dispatch_error is not None:
-            self._error(
+            logger.error(
                 "sending alerts failed; they stay queued: %s",
                 outcome.dispatch_error,
                 extra={"event": "alert_dispatch_failed", "error": outcome.dispatch_error},
@@ -123,21 +118,13 @@ class AlertExtension:
         self.stats.inc_value("armswatch/alerts_delivered", report.delivered)
         self.stats.inc_value("armswatch/alerts_dead_letters", report.dead)
         if report.dead:
-            self._error(
+            logger.error(
                 "%d alert deliveries failed and wait in the dead-letter list "
                 "(`armswatch alerts dead-letters`, `armswatch alerts retry`): %s",
                 report.dead,
                 "; ".join(report.errors[:3]),
                 extra={"event": "alerts_dead_lettered", "dead": report.dead},
             )
-
-    def _error(self, message: str, *args: Any, extra: dict[str, Any]) -> None:
-        """Log an error of this crawl. Scrapy stops counting logged errors when the spider
-        closes (its LogCount extension), so one logged while the worker finishes is counted
-        under `armswatch/errors_after_close`, which the crawl run adds to its errors."""
-        logger.error(message, *args, extra=extra)
-        if self.closing:
-            self.stats.inc_value(ERRORS_AFTER_CLOSE)
 
     def _stopped(self, result: Any) -> Any:
         self.worker.close()
