@@ -41,6 +41,7 @@ import itertools
 import logging
 import sqlite3
 import time
+from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Self
@@ -122,6 +123,7 @@ class FrontierScheduler(BaseScheduler):
         self.handed: WeakKeyDictionary[Request, int] = WeakKeyDictionary()
         self.seq = 0
         self.pending_checkpoint: int | None = None  # see _on_batch_indexed
+        self.counted: Counter[str] = Counter()  # stats not yet added to the crawl's (_inc)
         self.spider: Spider | None = None
 
     @classmethod
@@ -179,6 +181,7 @@ class FrontierScheduler(BaseScheduler):
         if self.store is None:
             return
         self._settle_checkpoint()
+        self._add_counted_stats()
         complete = reason in COMPLETE_REASONS
         left = self.store.counts()
         self.store.finish(reason, complete=complete, detail=self._finish_detail(reason))
@@ -245,6 +248,7 @@ class FrontierScheduler(BaseScheduler):
         if self.store is None:
             return None
         self._settle_checkpoint()
+        self.store.commit_if_due()
         row = self.store.peek()
         while row is not None or self.memory:
             if self.memory and (row is None or self.memory.top_priority >= row.priority):
@@ -274,6 +278,7 @@ class FrontierScheduler(BaseScheduler):
             return
         self.store.checkpoint(seq)
         self._inc("frontier/checkpoints")
+        self._add_counted_stats()
         if self.crawler.stats is not None:
             self.crawler.stats.set_value("frontier/durable_seq", seq)
 
@@ -335,8 +340,15 @@ class FrontierScheduler(BaseScheduler):
         return False
 
     def _inc(self, key: str) -> None:
+        """Count in `counted`, added to the crawl's stats at each checkpoint and at the end:
+        several counts per request cost the reactor more through Scrapy's stats collector."""
+        self.counted[key] += 1
+
+    def _add_counted_stats(self) -> None:
         if self.crawler.stats is not None:
-            self.crawler.stats.inc_value(key)
+            for key, count in self.counted.items():
+                self.crawler.stats.inc_value(key, count)
+        self.counted.clear()
 
     def _report_start(self, name: str, start: Start) -> None:
         figures = asdict(start)

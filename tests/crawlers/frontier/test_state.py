@@ -67,6 +67,8 @@ def test_a_source_never_crawled_has_no_state(tmp_path: Path) -> None:
 def test_a_crawl_being_run_here_is_running_and_unfinished(forum: Source, tmp_path: Path) -> None:
     engine = Engine(forum, tmp_path)
     _crawl_a_page(engine)
+    assert engine.scheduler.store is not None
+    engine.scheduler.store.commit()  # as its group of writes is, within GROUP_SECONDS
     state = unfinished(tmp_path, SOURCE)
     assert state is not None and state.open and state.running and state.status == "running"
     assert (state.pid, state.host, state.runs) == (os.getpid(), socket.gethostname(), 1)
@@ -105,7 +107,10 @@ def test_a_crawl_killed_mid_crawl_is_unfinished(forum: Source, tmp_path: Path) -
     pid_file = tmp_path / "killed.pid"
 
     def crawl_and_die() -> None:
-        _crawl_a_page(Engine(forum, tmp_path))
+        engine = Engine(forum, tmp_path)
+        _crawl_a_page(engine)
+        assert engine.scheduler.store is not None
+        engine.scheduler.store.commit()  # as its group of writes is, within GROUP_SECONDS
         pid_file.write_text(str(os.getpid()))
 
     run_then_kill(crawl_and_die)

@@ -5,6 +5,7 @@ A crash is a child process that works on the store and dies by SIGKILL without c
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 
 from crawlers.frontier.store import (
     DONE,
+    GROUP_SECONDS,
     IN_FLIGHT,
     PENDING,
     FrontierBusyError,
@@ -127,13 +129,15 @@ def test_a_file_of_another_schema_version_is_made_again(path: Path) -> None:
         store.close()
 
 
-def test_a_kill_in_the_middle_of_a_push_leaves_neither_row_nor_fingerprint(path: Path) -> None:
+def test_a_kill_loses_only_the_writes_not_yet_committed_and_no_half_push(path: Path) -> None:
     def push_and_die() -> None:
         store = FrontierStore(path)
         store.begin(KEY, NOW, DAY)
         store.push(b"kept", 0, b"fp-kept")
-        store.db.execute("BEGIN IMMEDIATE")
-        store.db.execute("INSERT INTO seen VALUES (?)", (b"fp-lost",))
+        store.commit()
+        store.push(b"lost", 0, b"fp-lost")  # in the open group: never committed
+        store.db.execute("SAVEPOINT push")
+        store.db.execute("INSERT INTO seen VALUES (?)", (b"fp-half",))
         # killed before the request row and the COMMIT
 
     run_then_kill(push_and_die)
@@ -141,9 +145,37 @@ def test_a_kill_in_the_middle_of_a_push_leaves_neither_row_nor_fingerprint(path:
     try:
         assert store.begin(KEY, NOW, DAY).resumed
         assert store.seen(b"fp-kept") and not store.seen(b"fp-lost")
+        assert not store.seen(b"fp-half")
         assert store.counts()["pending"] == 1
     finally:
         store.close()
+
+
+def test_request_writes_are_committed_in_groups(store: FrontierStore, path: Path) -> None:
+    store.push(b"a", 0, b"fp-a")
+    row_id, _ = take_next(store)
+    assert states(path) == {}, "the group is not committed yet"
+    store.done(row_id, 1)
+    store.checkpoint(0)  # a checkpoint commits the group with it
+    assert states(path) == {b"a": (DONE, 1)}
+    store.push(b"b", 0, b"fp-b")
+    store._group_started = time.monotonic() - GROUP_SECONDS  # the group is due
+    store.push(b"c", 0, b"fp-c")  # commits the due group first, then opens another
+    assert set(states(path)) == {b"a", b"b"}
+    store.commit()
+    assert set(states(path)) == {b"a", b"b", b"c"}
+
+
+def test_a_failed_push_leaves_no_fingerprint_and_keeps_the_group(
+    store: FrontierStore, path: Path
+) -> None:
+    store.push(b"a", 0, b"fp-a")
+    with pytest.raises(sqlite3.IntegrityError):
+        store.push(None, 0, b"fp-b")  # type: ignore[arg-type]  # data may not be NULL
+    assert not store.seen(b"fp-b") and store.seen(b"fp-a")
+    assert store.pending == 1
+    store.commit()
+    assert states(path) == {b"a": (PENDING, None)}
 
 
 @pytest.mark.parametrize(
