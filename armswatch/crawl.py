@@ -16,6 +16,7 @@ from armswatch.runs import CrawlRun, RunStore
 from armswatch.settings import AppSettings
 from crawlers.browser.settings import browser_settings
 from crawlers.challenges.config import apply_challenge_settings
+from crawlers.evidence import middleware as evidence
 from crawlers.frontier.settings import frontier_settings
 from crawlers.listing import Listing
 from crawlers.network import browser_proxy, network_settings
@@ -57,11 +58,17 @@ def crawl_settings(
             "ARMSWATCH_RULES_DIR": str(app.rules_dir),
             "ARMSWATCH_ALERTS_DB": str(app.alerts_db),
             "ARMSWATCH_DASHBOARD_URL": app.dashboard_url,
+            evidence.EVIDENCE_DIR: str(app.evidence_dir) if app.evidence else None,
             "LOG_ENABLED": False,
         },
         priority="cmdline",
     )
     settings.set("EXTENSIONS", {**settings.getdict("EXTENSIONS"), **EXTENSIONS}, "cmdline")
+    middlewares = {
+        **settings.getdict("DOWNLOADER_MIDDLEWARES"),
+        evidence.MIDDLEWARE: evidence.ORDER,
+    }
+    settings.set("DOWNLOADER_MIDDLEWARES", middlewares, "cmdline")
     settings.setdict(frontier_settings(source, app.data_dir), priority="cmdline")
     if overrides:
         settings.setdict(overrides, priority="cmdline")

@@ -16,6 +16,8 @@
   `http://127.0.0.1:8000`).
 - `ARMSWATCH_SCHEDULE_DB`: the scheduler's job store and fire log, any SQLAlchemy URL (default
   `sqlite:///<data>/schedule.db`; e.g. `postgresql+psycopg://host/armswatch`).
+- `ARMSWATCH_EVIDENCE`: `0` crawls without capturing evidence (default: every response a crawl
+  receives goes into WARC files and the ledger under `<data>/evidence`).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ class AppSettings(BaseModel):
     rules_dir: Path = Path("rules")
     dashboard_url: str = "http://127.0.0.1:8000"
     schedule_url: str | None = None  # None: sqlite:///<data>/schedule.db
+    evidence: bool = True  # capture every response into the evidence store
 
     @classmethod
     def from_env(cls) -> AppSettings:
@@ -66,6 +69,7 @@ class AppSettings(BaseModel):
             sources_dirs=dirs,
             secrets_file=Path(secrets).resolve() if secrets else None,
             rules_dir=Path(rules).resolve(),
+            evidence=os.environ.get("ARMSWATCH_EVIDENCE", "1").strip() != "0",
             **{field: value for field, value in optional.items() if value},  # else the default
         )
 
@@ -99,3 +103,8 @@ class AppSettings(BaseModel):
     @property
     def screenshots_dir(self) -> Path:
         return self.data_dir / "screenshots"
+
+    @property
+    def evidence_dir(self) -> Path:
+        """WARC captures of every response, the ledger over them and their digest index."""
+        return self.data_dir / "evidence"

@@ -1,7 +1,7 @@
 """Crawl throughput and memory: the full armswatch crawl against a bare Scrapy spider.
 
-Run `.venv/bin/python benchmarks/crawl.py [--listings 20000]` (about 13 minutes on two cores at
-20,000 listings, nearly all of it the armswatch crawl; `--listings 5000` takes about 4). A demo
+Run `.venv/bin/python benchmarks/crawl.py [--listings 20000]` (about 20 minutes on two cores at
+20,000 listings, nearly all of it the two armswatch crawls; `--listings 5000` takes about 6). A demo
 market with `--listings` offers (`DemoSites(sizes=...)`, deterministic) is served on a free
 loopback port, every page rendered once beforehand so neither crawl pays for rendering. Then,
 in turn, in subprocesses:
@@ -10,15 +10,17 @@ in turn, in subprocesses:
   category, pagination, listing and vendor links with plain CSS selectors, with no pipeline;
 - `armswatch crawl` of a copy of `sources/demo-market.yaml` pointed at that port: the same
   machinery as the command (field extraction, annotation, the SQLite index in a temporary data
-  directory, the alert rules of `--rules`).
+  directory, the alert rules of `--rules`), without evidence capture (`ARMSWATCH_EVIDENCE=0`);
+- the same crawl with evidence capture (WARC records and the ledger, as by default).
 
 Both crawls run with the same concurrency, no download delay and no autothrottle. Each
 process's RSS is sampled every 0.2 s; pages per second are pages fetched over the crawl's own
 time (spider open to close, so start-up is left out but the pipelines' last batches count).
 
-Targets (issue 7): memory stays flat over the crawl (RSS at 25/50/75/100% of it is printed),
-and armswatch's pages per second are at least 0.7 of the bare spider's. Both are reported;
-the exit status is 1 only when a crawl did not run.
+Targets: memory stays flat over the crawl (RSS at 25/50/75/100% of it is printed), and
+armswatch's pages per second are at least 0.7 of the bare spider's (issue 7); capturing
+evidence costs at most 25% of armswatch's pages per second (issue 8). All are reported; the
+exit status is 1 only when a crawl did not run.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ from index.selection import open_index
 
 ROOT = Path(__file__).resolve().parents[1]
 MIN_RATIO = 0.7
+MAX_CAPTURE_COST = 0.25
+EVIDENCE_NAME = "+ evidence"
 SITE = "market"
 SOURCE_NAME = "bench-market"
 TREND = (0.25, 0.5, 0.75, 1.0)
@@ -116,8 +120,11 @@ def run_bare(start_url: str, concurrency: int, work: Path) -> CrawlFigures:
     )
 
 
-def run_armswatch(source: Path, rules: Path, work: Path) -> tuple[CrawlFigures, int]:
-    """The `armswatch crawl` of `source` into a fresh data directory; and what it indexed."""
+def run_armswatch(
+    source: Path, rules: Path, work: Path, *, evidence: bool
+) -> tuple[CrawlFigures, int]:
+    """The `armswatch crawl` of `source` into a fresh data directory, capturing evidence or
+    not; and what it indexed."""
     data, log = work / "data", work / "stderr.log"
     data.mkdir(parents=True, exist_ok=True)
     env = {
@@ -125,6 +132,7 @@ def run_armswatch(source: Path, rules: Path, work: Path) -> tuple[CrawlFigures, 
         "ARMSWATCH_DATA": str(data),
         "ARMSWATCH_SOURCES": str(source.parent),
         "ARMSWATCH_RULES": str(rules),
+        "ARMSWATCH_EVIDENCE": "1" if evidence else "0",
     }
     env.pop("ARMSWATCH_INDEX", None)  # the SQLite index under the data directory
     command = [sys.executable, "-m", "armswatch", "crawl", str(source)]
@@ -140,7 +148,7 @@ def run_armswatch(source: Path, rules: Path, work: Path) -> tuple[CrawlFigures, 
     if run.errors or run.failed:
         print(f"warning: the armswatch crawl had {run.errors} errors ({run.finish_reason})")
     figures = CrawlFigures(
-        name="armswatch",
+        name=EVIDENCE_NAME if evidence else "armswatch",
         pages=run.pages,
         listings=run.listings,
         elapsed=run.duration,
@@ -190,16 +198,28 @@ def print_trend(run: CrawlFigures) -> None:
     )
 
 
-def report(bare: list[CrawlFigures], full: list[CrawlFigures], indexed: int) -> None:
-    print_table([*bare, *full])
-    for run in [*bare, *full]:
+def report(
+    bare: list[CrawlFigures],
+    full: list[CrawlFigures],
+    captured: list[CrawlFigures],
+    indexed: int,
+) -> None:
+    print_table([*bare, *full, *captured])
+    for run in [*bare, *full, *captured]:
         print_trend(run)
     best_bare = max(run.pages_per_second for run in bare)
     best_full = max(run.pages_per_second for run in full)
+    best_captured = max(run.pages_per_second for run in captured)
     ratio = best_full / best_bare if best_bare else 0.0
+    cost = 1 - best_captured / best_full if best_full else 1.0
     print(f"listings in the armswatch index: {indexed}")
     print(f"ratio armswatch/bare pages per second: {ratio:.2f} (target ≥ {MIN_RATIO})")
     print("OK: target met" if ratio >= MIN_RATIO else "target NOT met")
+    print(
+        f"evidence capture costs {cost:.0%} of armswatch's pages per second"
+        f" ({best_captured:.0f} vs {best_full:.0f}; target ≤ {MAX_CAPTURE_COST:.0%})"
+    )
+    print("OK: target met" if cost <= MAX_CAPTURE_COST else "target NOT met")
 
 
 def measure(arguments: argparse.Namespace, work: Path) -> int:
@@ -214,12 +234,19 @@ def measure(arguments: argparse.Namespace, work: Path) -> int:
         )
         bare: list[CrawlFigures] = []
         full: list[CrawlFigures] = []
+        captured: list[CrawlFigures] = []
         indexed = 0
         for repeat in range(arguments.repeats):
             bare.append(run_bare(f"{base_url}/", arguments.concurrency, work / f"bare-{repeat}"))
-            figures, indexed = run_armswatch(source, arguments.rules, work / f"full-{repeat}")
+            figures, indexed = run_armswatch(
+                source, arguments.rules, work / f"full-{repeat}", evidence=False
+            )
             full.append(figures)
-    report(bare, full, indexed)
+            figures, _ = run_armswatch(
+                source, arguments.rules, work / f"evidence-{repeat}", evidence=True
+            )
+            captured.append(figures)
+    report(bare, full, captured, indexed)
     return 0
 
 

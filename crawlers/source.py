@@ -153,6 +153,12 @@ class Source(AccessMixin):
     removed_after: int = Field(
         default=2, ge=1, description="complete crawls a listing may be missing before `removed`"
     )
+    evidence_retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        description="days its captures are kept before `armswatch evidence prune` removes"
+        " them (unless a case holds them); none: kept for good",
+    )
 
     @field_validator("name")
     @classmethod

@@ -18,6 +18,7 @@ from armswatch.cli import (
 )
 from armswatch.cli.alerts_commands import alerts_app
 from armswatch.cli.captcha_commands import captcha_app
+from armswatch.cli.evidence_commands import evidence_app
 from armswatch.cli.frontier_commands import frontier_app
 from armswatch.cli.rules_commands import rules_app
 from armswatch.cli.schedule_commands import schedule_app
@@ -36,6 +37,7 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(schedule_app, name="schedule")
 app.add_typer(frontier_app, name="frontier")
+app.add_typer(evidence_app, name="evidence")
 app.command("crawl")(crawl_commands.crawl)
 app.command("search")(search_commands.search)
 app.command("show")(search_commands.show)

@@ -18,7 +18,7 @@ from typing import Any
 
 from playwright.async_api import Page
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
-from scrapy.http import Response
+from scrapy.http import Request, Response
 from scrapy_playwright.page import PageMethod
 
 from crawlers.access import BrowserOptions, PageAction
@@ -103,9 +103,10 @@ def browser_meta(source: Source, *, detail: bool = False) -> dict[str, Any]:
     }
 
 
-def screenshot_png(response: Response) -> bytes | None:
-    """The PNG the request's screenshot method took, if it took one."""
-    for method in response.meta.get("playwright_page_methods") or ():
+def screenshot_png(message: Response | Request) -> bytes | None:
+    """The PNG the request's screenshot method took, if it took one (given the response, or
+    the request: in a downloader middleware the response is not tied to it yet)."""
+    for method in message.meta.get("playwright_page_methods") or ():
         if isinstance(method, PageMethod) and method.method == "screenshot":
             return method.result if isinstance(method.result, bytes) else None
     return None

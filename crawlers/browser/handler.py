@@ -18,6 +18,10 @@ set on a routed navigation, so before a page opens, the cookies Scrapy's middlew
 request (a login made by Scrapy, a saved session) are added to the browser context; the
 cookies a page sets come back to Scrapy in the response headers.
 
+When evidence is captured (`ARMSWATCH_EVIDENCE_DIR`), the bytes the server sent for a page
+are kept in `meta[SERVER_BODY]` for its WARC response record: the body Scrapy gets is the DOM
+as rendered. It costs one more call to the browser per page, made right after the navigation.
+
 Requests without `playwright` meta (a login POST, a CAPTCHA image) take scrapy-playwright's
 fallback, Scrapy's own HTTP/1.1 handler, which speaks no SOCKS: on a crawl that must use a
 proxy (`ARMSWATCH_REQUIRE_PROXY`, a tor or i2p source) they go through the proxied handler
@@ -31,8 +35,10 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 
+from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page, Route, WebSocketRoute
 from playwright.async_api import Request as PlaywrightRequest
+from playwright.async_api import Response as PlaywrightResponse
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response
@@ -45,6 +51,8 @@ from crawlers.browser.guard import HostGuard
 from crawlers.browser.local_storage import restore_script, save_local_storage
 from crawlers.browser.profile import new_profile, remove_profile
 from crawlers.browser.settings import STORAGE_FILE
+from crawlers.evidence.meta import SERVER_BODY
+from crawlers.evidence.middleware import EVIDENCE_DIR
 from crawlers.network.proxied_handler import ProxiedDownloadHandler
 
 logger = logging.getLogger(__name__)
@@ -75,6 +83,7 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
         self._closed = False
         self._profiles: list[Path] = []
         self._proxied: ProxiedDownloadHandler | None = None
+        self._keep_server_body = bool(crawler.settings.get(EVIDENCE_DIR))
         stored = crawler.settings.get(STORAGE_FILE)
         self.storage_file = Path(stored) if stored else None
         if crawler.settings.getbool("ARMSWATCH_REQUIRE_PROXY"):
@@ -134,6 +143,18 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
         if cookies:
             await page.context.add_cookies(cookies)
         return page
+
+    async def _get_response_and_download(
+        self, request: Request, page: Page, spider: Any
+    ) -> tuple[PlaywrightResponse | None, Any]:
+        """The navigation's response; its body kept for the evidence (see the module)."""
+        response, download = await super()._get_response_and_download(request, page, spider)
+        if self._keep_server_body and response is not None:
+            try:
+                request.meta[SERVER_BODY] = await response.body()
+            except PlaywrightError:  # no body (a redirect, a page closed): a truncated record
+                request.meta.pop(SERVER_BODY, None)
+        return response, download
 
     async def _route_context_request(self, route: Route, request: PlaywrightRequest) -> None:
         if self.guard(request):

@@ -11,7 +11,9 @@ reports each with its line.
 Appends take an exclusive `flock` on the ledger (several crawls, one per process, share it),
 read the last entry for its hash, write whole lines and `fsync` before the lock is released,
 so entries are never interleaved and a crash leaves at most an unfinished last line, which
-the next append reports and starts after (it never chains onto it).
+the next append reports and starts after (it never chains onto it). A crawl appends once per
+response with `sync=False` (the lines reach the OS, not the disk: an fsync per page would
+bound the crawl by the disk) and calls `fsync` when it closes.
 """
 
 from __future__ import annotations
@@ -59,9 +61,10 @@ class Ledger:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def append_captures(self, captures: Sequence[Capture]) -> int:
+    def append_captures(self, captures: Sequence[Capture], *, sync: bool = True) -> int:
         """One capture entry per record, chained, in one locked write; the last seq."""
-        return self.append([{"kind": "capture", **capture.as_dict()} for capture in captures])
+        entries = [{"kind": "capture", **capture.as_dict()} for capture in captures]
+        return self.append(entries, sync=sync)
 
     def append_pruning(
         self, source: str, warc_file: str, record_ids: Sequence[str], why: str
@@ -70,8 +73,9 @@ class Ledger:
         entry = {"kind": "prune", "source": source, "warc_file": warc_file}
         return self.append([{**entry, "record_ids": list(record_ids), "reason": why}])
 
-    def append(self, bodies: Sequence[dict[str, Any]]) -> int:
-        """Chain `bodies` (entries without seq, time, prev and hash) onto the ledger."""
+    def append(self, bodies: Sequence[dict[str, Any]], *, sync: bool = True) -> int:
+        """Chain `bodies` (entries without seq, time, prev and hash) onto the ledger; with
+        `sync`, fsync before the lock is released."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("a+b") as file:
             fcntl.flock(file, fcntl.LOCK_EX)
@@ -86,10 +90,18 @@ class Ledger:
                     lines.append(json.dumps(entry, sort_keys=True, ensure_ascii=False) + "\n")
                 file.write("".join(lines).encode("utf-8"))
                 file.flush()
-                os.fsync(file.fileno())
+                if sync:
+                    os.fsync(file.fileno())
             finally:
                 fcntl.flock(file, fcntl.LOCK_UN)
         return seq
+
+    def fsync(self) -> None:
+        """Force the appends made with `sync=False` to disk (nothing to do without a ledger)."""
+        if not self.path.exists():
+            return
+        with self.path.open("rb") as file:
+            os.fsync(file.fileno())
 
 
 def read_lines(path: Path) -> Iterator[LedgerLine]:

@@ -7,6 +7,10 @@ is counted and logged, and the crawl goes on.
 A `render: browser` source is fetched with Chromium (`crawlers.browser`): every request carries
 the browser meta (page actions; a full-page screenshot on listing pages, kept as evidence),
 and a page that fails or closes in the browser is counted and logged in an errback.
+
+A listing's evidence names the WARC record of the page it was read from (put on the response's
+meta by `crawlers.evidence.middleware`: the response, or a browser page's rendered view) and
+that page's SHA-256, and the screenshot file when the browser took one.
 """
 
 from __future__ import annotations
@@ -24,8 +28,10 @@ from twisted.python.failure import Failure
 from crawlers.browser.actions import browser_meta, screenshot_png
 from crawlers.browser.screenshots import save_screenshot, with_screenshot
 from crawlers.browser.settings import SCREENSHOTS_DIR
+from crawlers.evidence.meta import EVIDENCE
+from crawlers.evidence.records import Capture
 from crawlers.extraction import ExtractionError, listing_from_page, vendor_from_page
-from crawlers.listing import Listing
+from crawlers.listing import Evidence, Listing
 from crawlers.source import Source
 from crawlers.vendor_profile import VendorProfile
 
@@ -130,7 +136,15 @@ class SourceSpider(scrapy.Spider):
             self._count_error("vendor_exception", response.url, f"{type(error).__name__}: {error}")
 
     def _with_evidence(self, listing: Listing, response: TextResponse) -> Listing:
-        """The listing with its page's screenshot, when the browser took one."""
+        """The listing with its page's WARC record, and its screenshot if the browser took one."""
+        capture = response.meta.get(EVIDENCE)
+        if isinstance(capture, Capture):
+            evidence = Evidence(
+                warc_file=capture.warc_file,
+                warc_record_id=capture.record_id,
+                sha256=capture.payload_sha256,
+            )
+            listing = listing.model_copy(update={"evidence": evidence})
         png = screenshot_png(response)  # None on a static page: it has no page methods
         directory = self.settings.get(SCREENSHOTS_DIR)
         if png is None or not directory:

@@ -6,6 +6,7 @@ answers the CAPTCHA tasks with `armswatch captcha solve` and watches the site.
 
 from __future__ import annotations
 
+import gzip
 import json
 import stat
 import subprocess
@@ -19,6 +20,7 @@ from typing import Any
 import pytest
 import yaml
 from typer.testing import CliRunner
+from warcio.archiveiterator import ArchiveIterator
 
 from armswatch.cli.captcha_commands import captcha_app
 from armswatch.demo.captcha_image import captcha_answer, captcha_png
@@ -227,6 +229,25 @@ def test_the_session_is_saved_for_the_source_and_persona(first_run: tuple[Path, 
     assert saved.exists()
     assert stat.S_IMODE(saved.stat().st_mode) == 0o600
     assert DEMO_PASSWORD not in saved.read_text()
+
+
+def test_the_evidence_holds_the_login_page_but_never_the_password(
+    first_run: tuple[Path, Crawl],
+) -> None:
+    data_dir, _ = first_run
+    files = sorted((data_dir / "evidence" / "warc" / SOURCE).glob("*.warc.gz"))
+    assert files
+    captured = set()
+    for path in files:
+        assert DEMO_PASSWORD.encode() not in gzip.decompress(path.read_bytes())
+        with path.open("rb") as stream:
+            captured |= {
+                r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(stream)
+            }
+    # the login form and the CAPTCHA image were captured (the login POST is answered with a
+    # redirect, which is followed, not captured)
+    assert any(uri and uri.endswith("/login") for uri in captured)
+    assert any(uri and "/captcha/" in uri for uri in captured)
 
 
 def test_a_second_run_reuses_the_saved_session_without_logging_in(
