@@ -34,7 +34,7 @@ from crawlers.evidence.records import Capture
 logger = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
-_TAIL = 64 * 1024  # bytes read back from the end to find the last entry
+_TAIL = 4096  # bytes first read back from the end to find the last entry
 
 
 class LedgerError(Exception):
@@ -124,9 +124,8 @@ def _last_link(file: IO[bytes], path: Path) -> tuple[int, str]:
     size = file.seek(0, os.SEEK_END)
     if size == 0:
         return 0, GENESIS
-    file.seek(max(0, size - _TAIL))
-    tail = file.read()
-    if not tail.endswith(b"\n"):  # a crash cut the last append short
+    file.seek(size - 1)
+    if file.read(1) != b"\n":  # a crash cut the last append short
         logger.error(
             "the evidence ledger %s ends in an unfinished line; new entries start on a new"
             " line and chain onto the last complete entry (`armswatch evidence verify` shows it)",
@@ -134,11 +133,20 @@ def _last_link(file: IO[bytes], path: Path) -> tuple[int, str]:
             extra={"event": "ledger_unfinished_line", "ledger": str(path)},
         )
         file.write(b"\n")
-        tail = tail[: tail.rfind(b"\n") + 1]
-    for raw in reversed(tail.splitlines()):
-        entry = _parsed(raw.decode("utf-8", errors="replace"))
-        if entry is not None and isinstance(entry.get("seq"), int) and "hash" in entry:
-            return int(entry["seq"]), str(entry["hash"])
+    tail_size = _TAIL
+    while True:  # an entry is usually under 1 KiB; an export's can be far longer
+        file.seek(max(0, size - tail_size))
+        tail = file.read(size)
+        complete = tail[: tail.rfind(b"\n") + 1]
+        lines = complete.splitlines()
+        whole = lines if tail_size >= size else lines[1:]  # the first may be cut
+        for raw in reversed(whole):
+            entry = _parsed(raw.decode("utf-8", errors="replace"))
+            if entry is not None and isinstance(entry.get("seq"), int) and "hash" in entry:
+                return int(entry["seq"]), str(entry["hash"])
+        if tail_size >= size:
+            break
+        tail_size *= 8
     raise LedgerError(
         f"the evidence ledger {path} has no readable entry at its end; run "
         "`armswatch evidence verify` to see what is wrong before capturing more"

@@ -150,3 +150,13 @@ def test_an_append_after_an_unfinished_line_starts_a_new_line(
     assert [(fault.kind, fault.where) for fault in faults] == [
         ("unreadable_entry", "ledger line 3")
     ]
+
+
+def test_an_append_after_a_very_long_entry_chains_onto_it(tmp_path: Path) -> None:
+    evidence, ledger = _store(tmp_path, records=1)
+    ids = [f"<urn:uuid:{number:08d}>" for number in range(5000)]  # an export of a big case
+    Ledger(ledger).append([{"kind": "export", "case": "CASE-1", "records": ids}])
+    assert len(_lines(ledger)[-1]) > 100_000
+    Ledger(ledger).append([{"kind": "export", "case": "CASE-2", "records": []}])
+    report = verify_evidence(evidence, ledger)
+    assert report.ok and report.entries == 3
