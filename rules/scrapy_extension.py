@@ -5,7 +5,10 @@ goes to the crawl's alert worker process (`rules.alert_worker`), which matches i
 enabled rules (new and changed listings only), stores the alerts and, at most every
 `ARMSWATCH_ALERT_DISPATCH_INTERVAL` seconds (default 30), sends the queued deliveries, all
 outside the crawl's process, so neither matching nor a channel's retries hold up the crawl.
-When the spider closes, the worker finishes its batches and a last pass sends what is left.
+When the spider closes, the worker finishes its batches and a last pass sends what is left;
+the listing history's removals are the crawl's last batch (`index.history_extension` sends
+them on `listings_indexed` while the spider closes, and Scrapy runs the two extensions'
+`spider_closed` Deferreds side by side), so the last pass waits for the history to close.
 Invalid rules or channels are logged as an error (the crawl run counts it) and switch
 alerting off for the crawl; collecting goes on. An error while matching one batch is logged
 and never stops the crawl.
@@ -27,9 +30,10 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 from twisted.internet import threads
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, succeed
 
 from index.backend import UpsertReport
+from index.history_extension import ListingHistoryExtension
 from index.pipeline import listings_indexed
 from rules.alert_worker import AlertWorker, AlertWorkerConfig, BatchOutcome
 from rules.dispatch import DispatchReport
@@ -39,9 +43,10 @@ logger = logging.getLogger(__name__)
 
 
 class AlertExtension:
-    def __init__(self, worker: AlertWorker, stats: StatsCollector) -> None:
+    def __init__(self, worker: AlertWorker, stats: StatsCollector, crawler: Crawler) -> None:
         self.worker = worker
         self.stats = stats
+        self.crawler = crawler
         self.pending: list[Future[BatchOutcome]] = []  # batches not yet recorded, in order
 
     @classmethod
@@ -63,7 +68,7 @@ class AlertExtension:
             dashboard_url=settings.get("ARMSWATCH_DASHBOARD_URL", "http://127.0.0.1:8000"),
             dispatch_interval=settings.getfloat("ARMSWATCH_ALERT_DISPATCH_INTERVAL", 30.0),
         )
-        extension = cls(AlertWorker(config), crawler.stats)
+        extension = cls(AlertWorker(config), crawler.stats, crawler)
         crawler.signals.connect(extension.on_indexed, signal=listings_indexed)
         crawler.signals.connect(extension.on_closed, signal=signals.spider_closed)
         return extension
@@ -75,8 +80,14 @@ class AlertExtension:
             self._record_batch(self.pending.pop(0))
 
     def on_closed(self, **_: Any) -> Deferred[None]:
-        """Wait for the worker's batches and its last pass (Scrapy waits for the Deferred),
-        record them, and stop the worker."""
+        """Once the listing history has sent its removals (if it runs), wait for the worker's
+        batches and its last pass (Scrapy waits for the Deferred), record them, and stop the
+        worker."""
+        history = self.crawler.get_extension(ListingHistoryExtension)
+        before = history.when_closed() if history is not None else succeed(None)
+        return before.addCallback(self._finish)
+
+    def _finish(self, _: Any) -> Deferred[None]:
         pending, self.pending = self.pending, []
         finishing = self.worker.finish()
         everything: list[Future[Any]] = [*pending, finishing]

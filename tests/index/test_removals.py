@@ -1,30 +1,37 @@
 """Removal tracking: misses counted over complete crawls, then `removed`, on every backend.
 
 The counting lives in the history file (`HistoryStore`), the decision in `index.removals`,
-and the Scrapy extension ties them to a crawl: tested here with a real crawler object and
-real signals, without fetching pages.
+and the Scrapy extension ties them to a crawl: tested here with a real crawler object, real
+signals and a real history worker process, without fetching pages or running a reactor.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, wait
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.utils.test import get_crawler
+from twisted.internet import threads
+from twisted.internet.defer import Deferred, maybeDeferred
 
 from crawlers.listing import Listing
 from crawlers.source import Source
 from index.backend import IndexBackend, UpsertReport
 from index.history_extension import ListingHistoryExtension
 from index.history_store import HistoryStore
+from index.history_worker import CrawlTracked
 from index.pipeline import listings_indexed
 from index.removals import (
     PAGINATION_CUT,
+    RemovalPass,
     apply_removals,
     due_for_removal,
     is_complete,
@@ -183,10 +190,30 @@ class _SourceSpider(Spider):
         self.source = source
 
 
+def _run_now(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Deferred[Any]:
+    """deferToThread without a reactor: the work runs at once, its Deferred has fired."""
+    return maybeDeferred(function, *args, **kwargs)
+
+
+class _InStep(ListingHistoryExtension):
+    """The extension with its worker in step with the test (no reactor runs here): each batch
+    is done before `on_indexed` returns, and `on_closed` waits for the worker in the call."""
+
+    def on_indexed(self, report: UpsertReport, **kwargs: Any) -> None:
+        super().on_indexed(report, **kwargs)
+        wait(self.pending)
+
+    def on_closed(self, spider: Spider, reason: str) -> Deferred[None]:
+        with mock.patch.object(threads, "deferToThread", _run_now):
+            closed = super().on_closed(spider, reason)
+        assert closed.called, "the closing work did not finish"
+        return closed
+
+
 def _extension(data_dir: Path, index_url: str) -> tuple[ListingHistoryExtension, Crawler]:
     settings = {"ARMSWATCH_DATA_DIR": str(data_dir), "ARMSWATCH_INDEX_URL": index_url}
     crawler = get_crawler(_SourceSpider, settings_dict=settings)
-    extension = ListingHistoryExtension.from_crawler(crawler)
+    extension = _InStep.from_crawler(crawler)
     extension.on_opened(_SourceSpider(_source()))
     return extension, crawler
 
@@ -258,6 +285,7 @@ def test_a_crawl_killed_and_resumed_counts_what_its_first_part_saw(
     killed, _ = _extension(tmp_path, index_url)
     killed.on_item(listing("b"))
     killed.on_indexed(UpsertReport(unchanged=("b",)))  # then SIGKILL: no spider_closed
+    killed.worker.close()
     _run(tmp_path, index_url, ["a"])  # the resumed crawl
     _run(tmp_path, index_url, ["a"])
     with HistoryStore(tmp_path / "history.db") as store:
@@ -275,6 +303,7 @@ def test_the_extension_notes_when_each_new_version_began(tmp_path: Path, index_u
         index.close()
     extension, _ = _extension(tmp_path, index_url)
     extension.on_indexed(UpsertReport(changed=("a",)))
+    extension.worker.close()
     with HistoryStore(tmp_path / "history.db") as store:
         assert store.version_starts("a") == {2: later}
         store.note_versions([("a", 2, later + timedelta(hours=1))])  # a later capture
@@ -287,3 +316,63 @@ def test_the_extension_can_be_switched_off(tmp_path: Path) -> None:
     crawler = get_crawler(_SourceSpider, settings_dict={"ARMSWATCH_HISTORY_ENABLED": False})
     with pytest.raises(NotConfigured):
         ListingHistoryExtension.from_crawler(crawler)
+
+
+def test_a_failing_batch_is_counted_and_logged_and_the_crawl_goes_on(
+    tmp_path: Path, index_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    broken = f"sqlite:///{tmp_path}/not-a-directory/armswatch.db"
+    (tmp_path / "not-a-directory").write_text("a file where the index's directory should be")
+    extension, crawler = _extension(tmp_path, broken)
+    extension.on_item(listing("a"))
+    with caplog.at_level(logging.ERROR):
+        extension.on_indexed(UpsertReport(changed=("a",)))  # the index cannot be opened
+        extension.on_indexed(UpsertReport(unchanged=("a",)))  # recorded: the first one failed
+        extension.on_closed(_SourceSpider(_source()), "finished")
+    assert crawler.stats is not None
+    stats = crawler.stats.get_stats()
+    assert stats["armswatch/history_errors"] == 2  # the first batch and the removals
+    assert "armswatch/listings_removed" not in stats
+    messages = [record.getMessage() for record in caplog.records]
+    assert any(m.startswith("listing history failed for a batch") for m in messages)
+    assert any(m.startswith("tracking removed listings failed") for m in messages)
+    with HistoryStore(tmp_path / "history.db") as store:
+        assert store.crawls(SOURCE) == []  # the removals' pass failed as a whole
+        assert store.count_misses(SOURCE, ["a", "b"], set()) == {"b": 1}  # "a": noted
+
+
+def test_when_closed_fires_once_the_removals_report_is_sent(tmp_path: Path, index_url: str) -> None:
+    _run(tmp_path, index_url, ["a"])  # an earlier crawl: b missed once
+    extension, crawler = _extension(tmp_path, index_url)
+    events: list[str] = []
+    crawler.signals.connect(
+        lambda report, **_: events.append(f"indexed {report.changed}"), listings_indexed, weak=False
+    )
+    extension.when_closed().addCallback(lambda _: events.append("closed"))
+    extension.on_item(listing("a"))
+    extension.on_closed(_SourceSpider(_source()), "finished")
+    extension.when_closed().addCallback(lambda _: events.append("closed, asked after"))
+    assert events == ["indexed ('b',)", "closed", "closed, asked after"]
+
+
+def test_a_failed_close_after_the_removals_is_a_warning_and_they_still_go_out(
+    tmp_path: Path, index_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    extension, crawler = _extension(tmp_path, index_url)
+    sent: list[UpsertReport] = []
+    crawler.signals.connect(lambda report, **_: sent.append(report), listings_indexed, weak=False)
+    removals = RemovalPass(seen=1, missed=1, report=UpsertReport(changed=("b",)))
+    tracked = CrawlTracked(removals, close_error="OperationalError: database is locked")
+    finishing: Future[CrawlTracked] = Future()
+    finishing.set_result(tracked)
+    extension.worker.close()  # never started
+    with (
+        mock.patch.object(extension.worker, "finish", return_value=finishing),
+        caplog.at_level(logging.WARNING),
+    ):
+        extension.on_closed(_SourceSpider(_source()), "finished")
+    assert sent == [UpsertReport(changed=("b",))]
+    assert crawler.stats is not None
+    stats = crawler.stats.get_stats()
+    assert stats["armswatch/listings_removed"] == 1 and "armswatch/history_errors" not in stats
+    assert [r.levelname for r in caplog.records if "closing" in r.getMessage()] == ["WARNING"]
