@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
@@ -19,6 +21,8 @@ from index.sqlite.index_file import connect
 from index.sqlite.search import count_listings, search_listings
 from index.sqlite.tables import tables_of
 from index.sqlite.where import CompiledQuery, compile_query
+
+logger = logging.getLogger(__name__)
 
 
 class SqliteIndex:
@@ -146,10 +150,16 @@ class SqliteIndex:
             return store.get_vendor_profile(self._connection, source, handle)
 
     def close(self) -> None:
-        """Close the file, first letting SQLite refresh its query-planner statistics."""
+        """Close the file, first letting SQLite refresh its query-planner statistics: only
+        upkeep, so skipped when another process (a crawl's worker, another crawl) holds the
+        write lock at that moment."""
         with self._lock:
-            self._connection.execute("PRAGMA optimize")
-            self._connection.close()
+            try:
+                self._connection.execute("PRAGMA optimize")
+            except sqlite3.OperationalError as error:  # database is locked: try next time
+                logger.debug("PRAGMA optimize skipped on %s: %s", self.path, error)
+            finally:
+                self._connection.close()
 
     def __enter__(self) -> SqliteIndex:
         return self
