@@ -182,7 +182,7 @@ def print_table(runs: Sequence[CrawlFigures]) -> None:
         )
     print(
         "(crawl s: spider open to close; wall s and CPU s: the whole subprocess, start-up "
-        "included, CPU with its children (the annotation and alert workers); server CPU s: "
+        "included, CPU with its children (the workers); server CPU s: "
         "the demo server meanwhile; load avg: 1 min, before → after)"
     )
 

@@ -46,7 +46,7 @@ class Sampled:
 
     @property
     def children_cpu(self) -> float:
-        """CPU seconds of the children (the annotation and alert workers), as last seen alive."""
+        """CPU seconds of the children (the workers), as last seen alive."""
         last_seen: dict[int, float] = {}
         for sample in self.samples:
             last_seen.update(sample.children)
@@ -102,7 +102,7 @@ def _own_cpu() -> float:
 
 
 def _sample(process: psutil.Process) -> Sample | None:
-    """RSS and CPU of the process and its children (the annotation and alert workers) together."""
+    """RSS and CPU of the process and its children (the workers) together."""
     try:
         with process.oneshot():
             rss = process.memory_info().rss
