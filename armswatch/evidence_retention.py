@@ -23,11 +23,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from crawlers.evidence.digests import DigestIndex
-from crawlers.evidence.ledger import Ledger, read_lines
-
-DIGESTS = "digests.db"
-LEDGER = "ledger.jsonl"
+from crawlers.evidence.digests import DIGESTS_FILE, DigestIndex
+from crawlers.evidence.ledger import LEDGER_FILE, Ledger, read_lines
 
 
 @dataclass
@@ -54,7 +51,7 @@ def prune_evidence(
     dry_run: bool = False,
 ) -> PruneReport:
     """Prune the WARC files past retention (see the module docstring); what was pruned."""
-    entries = [line.entry for line in read_lines(evidence_dir / LEDGER) if line.entry]
+    entries = [line.entry for line in read_lines(evidence_dir / LEDGER_FILE) if line.entry]
     files, pruned = _files(entries)
     held = _held_records(entries, now)
     report = PruneReport()
@@ -136,9 +133,9 @@ def _prune_file(
 ) -> None:
     if not already:
         why = f"every record is older than the source's retention of {days} days"
-        Ledger(evidence_dir / LEDGER).append_pruning(warc.source, name, warc.record_ids, why)
+        Ledger(evidence_dir / LEDGER_FILE).append_pruning(warc.source, name, warc.record_ids, why)
     (evidence_dir / name).unlink(missing_ok=True)
-    digests = DigestIndex(evidence_dir / DIGESTS)
+    digests = DigestIndex(evidence_dir / DIGESTS_FILE)
     try:
         digests.forget_file(name)
     finally:

@@ -33,6 +33,7 @@ from armswatch.evidence_export import ExportError, export_case
 from armswatch.evidence_retention import prune_evidence
 from armswatch.settings import AppSettings
 from crawlers.errors import CrawlersError
+from crawlers.evidence.ledger import LEDGER_FILE
 from crawlers.evidence.reading import (
     EvidenceNotFoundError,
     StoredRecord,
@@ -45,7 +46,6 @@ from crawlers.listing import Listing
 from crawlers.source_loader import load_all
 from index.selection import open_index
 
-LEDGER = "ledger.jsonl"
 evidence_app = typer.Typer(
     help="The evidence store: `verify` its ledger and WARC records, `show` a capture.",
     no_args_is_help=True,
@@ -66,7 +66,7 @@ def verify(
     start = _since(since) if since else None
     console = Console(stderr=True)
     with console.status("verifying the evidence store…"):
-        report = verify_evidence(app.evidence_dir, app.evidence_dir / LEDGER, start)
+        report = verify_evidence(app.evidence_dir, app.evidence_dir / LEDGER_FILE, start)
     if as_json:
         typer.echo(json.dumps(_report_json(report), indent=2))
     else:
@@ -88,7 +88,7 @@ def show(
     app = AppSettings.from_env()
     listing = None if capture_id.startswith("<urn:") else _listing(app, capture_id)
     record_id = listing.evidence.warc_record_id if listing and listing.evidence else capture_id
-    ledger = app.evidence_dir / LEDGER
+    ledger = app.evidence_dir / LEDGER_FILE
     entry = ledger_entries(ledger, [record_id or ""]).get(record_id or "")
     if entry is None:
         typer.echo(f"no captured record for {capture_id!r} in the ledger {ledger}", err=True)

@@ -55,6 +55,9 @@ class Original:
         return (self.uri, self.payload_sha256)
 
 
+DIGESTS_FILE = "digests.db"  # in the evidence directory
+
+
 class DigestIndex:
     """The (uri, payload SHA-256) -> original capture index at `path` (made on first use)."""
 

@@ -34,6 +34,7 @@ from crawlers.evidence.records import Capture
 logger = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
+LEDGER_FILE = "ledger.jsonl"  # in the evidence directory
 _TAIL = 4096  # bytes first read back from the end to find the last entry
 
 

@@ -33,8 +33,8 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 from crawlers.errors import CrawlersError
-from crawlers.evidence.digests import DigestIndex
-from crawlers.evidence.ledger import Ledger
+from crawlers.evidence.digests import DIGESTS_FILE, DigestIndex
+from crawlers.evidence.ledger import LEDGER_FILE, Ledger
 from crawlers.evidence.meta import EVIDENCE, SCREENSHOT_EVIDENCE, SERVER_BODY
 from crawlers.evidence.warc_archive import DEFAULT_MAX_BYTES, Exchange, WarcArchive
 from crawlers.evidence.warcinfo import CrawlInfo
@@ -46,8 +46,6 @@ MIDDLEWARE = "crawlers.evidence.middleware.EvidenceMiddleware"
 ORDER = 588
 EVIDENCE_DIR = "ARMSWATCH_EVIDENCE_DIR"
 WARC_MAX_BYTES = "ARMSWATCH_WARC_MAX_BYTES"  # the setting, else the environment variable
-LEDGER_FILE = "ledger.jsonl"
-DIGESTS_FILE = "digests.db"
 
 
 class EvidenceError(CrawlersError):
