@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from crawlers.evidence.ledger import Ledger, read_lines
+from crawlers.evidence.ledger import LEDGER_FILE, Ledger, LedgerLine, read_lines
 from crawlers.listing import Listing
 from index.backend import IndexBackend
 
@@ -85,11 +85,12 @@ def export_case(
     """Write the case package of the listings `selection` names (ids, else one query)."""
     listings = _selected(index, selection)
     versions = [version for listing in listings for version in index.history(listing.id)]
-    ledger = evidence_dir / "ledger.jsonl"
-    entries = _entries(ledger, _record_ids(versions))
+    ledger = evidence_dir / LEDGER_FILE
+    lines = list(read_lines(ledger))  # read once: for the records and for the run of lines
+    entries = _entries(lines, _record_ids(versions))
     if not entries:
         raise ExportError(f"none of the {len(listings)} listings selected has captured evidence")
-    files = _package_files(case, evidence_dir, ledger, versions, entries, who)
+    files = _package_files(case, evidence_dir, lines, versions, entries, who)
     _write_zip(out, files)
     digest = hashlib.sha256(out.read_bytes()).hexdigest()
     Ledger(ledger).append(
@@ -126,10 +127,10 @@ def _record_ids(versions: Iterable[Listing]) -> set[str]:
     return {v.evidence.warc_record_id for v in versions if v.evidence and v.evidence.warc_record_id}
 
 
-def _entries(ledger: Path, record_ids: set[str]) -> dict[str, dict[str, Any]]:
+def _entries(lines: Sequence[LedgerLine], record_ids: set[str]) -> dict[str, dict[str, Any]]:
     """The capture entries of the records, with those revisits refer to (by payload digest,
     the earliest capture of the same URI and payload) and the warcinfo of their files."""
-    captures = [line.entry for line in read_lines(ledger) if line.entry]
+    captures = [line.entry for line in lines if line.entry]
     captures = [entry for entry in captures if entry.get("kind") == "capture"]
     chosen = {entry["record_id"]: entry for entry in captures if entry["record_id"] in record_ids}
     originals = {
@@ -153,7 +154,7 @@ def _entries(ledger: Path, record_ids: set[str]) -> dict[str, dict[str, Any]]:
 def _package_files(
     case: str,
     evidence_dir: Path,
-    ledger: Path,
+    lines: Sequence[LedgerLine],
     versions: Sequence[Listing],
     entries: dict[str, dict[str, Any]],
     who: str,
@@ -165,7 +166,7 @@ def _package_files(
         [version.model_dump(mode="json") for version in versions], indent=2, ensure_ascii=False
     ).encode("utf-8")
     files["listings.csv"] = _csv(versions)
-    files["ledger.jsonl"] = _ledger_run(ledger, {entry["seq"] for entry in entries.values()})
+    files["ledger.jsonl"] = _ledger_run(lines, {entry["seq"] for entry in entries.values()})
     made = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
     files["README.txt"] = README.format(case=case, made=made, who=who).encode("utf-8")
     manifest = "".join(
@@ -191,11 +192,11 @@ def _warc_bytes(evidence_dir: Path, entries: Iterable[dict[str, Any]]) -> bytes:
     return out.getvalue()
 
 
-def _ledger_run(ledger: Path, seqs: set[int]) -> bytes:
+def _ledger_run(lines: Sequence[LedgerLine], seqs: set[int]) -> bytes:
     """The ledger's lines from the first of `seqs` to the last, as they are in the ledger."""
     first, last = min(seqs), max(seqs)
-    lines = [line.text + "\n" for line in read_lines(ledger) if first <= _seq(line.entry) <= last]
-    return "".join(lines).encode("utf-8")
+    run = [line.text + "\n" for line in lines if first <= _seq(line.entry) <= last]
+    return "".join(run).encode("utf-8")
 
 
 def _seq(entry: dict[str, Any] | None) -> int:
