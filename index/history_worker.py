@@ -11,21 +11,21 @@ to it; its own log lines do not reach the crawl's log, so the crawl's side logs 
 
 The worker reads a batch's listings after the crawl sent it, when the index may hold the
 crawl's later batches too: so a vendor's re-post candidates leave out the listings first seen
-since the crawl began (`_HeldBefore`), besides the new ids of the batches noted so far; a
-listing new in the crawl is never a candidate, however far behind the worker runs.
+since the crawl began (`RepostFinder`'s `held_before`), besides the new ids of the batches
+noted so far; a listing new in the crawl is never a candidate, however far behind it runs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TypeVar
 
 from crawlers.child_process import one_worker_pool
-from crawlers.listing import Listing, utcnow
+from crawlers.listing import utcnow
 from index.backend import IndexBackend
 from index.history_store import HistoryStore, TrackedCrawl
 from index.removals import RemovalPass, apply_removals
@@ -82,21 +82,6 @@ class CrawlTracked:
     close_error: str | None = None
 
 
-class _HeldBefore:
-    """The index as `RepostFinder` reads it: listings first seen before `started` only."""
-
-    def __init__(self, index: IndexBackend, started: datetime) -> None:
-        self.index = index
-        self.started = started
-
-    def get_many(self, listing_ids: Iterable[str]) -> dict[str, Listing]:
-        return self.index.get_many(listing_ids)
-
-    def scan_listings(self, query: str = "*", **options: Any) -> Iterator[Listing]:
-        listings = self.index.scan_listings(query, **options)
-        return (listing for listing in listings if listing.first_seen < self.started)
-
-
 class _History:
     """The worker's side: the history file, the index and the crawl's re-post finder."""
 
@@ -143,8 +128,7 @@ class _History:
         if not new_ids:
             return 0
         if self._reposts is None:
-            held = _HeldBefore(self.index(), self.config.crawl_started)
-            self._reposts = RepostFinder(cast(IndexBackend, held))  # it reads only those two
+            self._reposts = RepostFinder(self.index(), held_before=self.config.crawl_started)
         return self.store().add_links(self._reposts.links(new_ids, self.new_this_crawl, utcnow()))
 
     def _track(self, end: CrawlEnd) -> RemovalPass | None:

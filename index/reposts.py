@@ -107,10 +107,13 @@ class RepostFinder:
     The candidates of a vendor are the vendor's listings on the source that the index held
     before the crawl: they are read and signed once, the first time the crawl meets a new
     listing of that vendor, and kept for the rest of the crawl (listings new in the crawl
-    never become candidates), so each batch costs its own listings, not the vendor's all."""
+    never become candidates), so each batch costs its own listings, not the vendor's all.
+    `held_before`: when the crawl began; a finder that reads the index behind the crawl (the
+    history worker) leaves out the listings first seen since, which the crawl made."""
 
-    def __init__(self, index: IndexBackend) -> None:
+    def __init__(self, index: IndexBackend, held_before: datetime | None = None) -> None:
         self.index = index
+        self.held_before = held_before
         self._candidates: dict[tuple[str, str], list[Candidate]] = {}
 
     def links(self, new_ids: Iterable[str], exclude: set[str], when: datetime) -> list[RepostLink]:
@@ -135,6 +138,9 @@ class RepostFinder:
             self._candidates[key] = [
                 Candidate(other.id, other.last_seen, signature(other))
                 for other in self.index.scan_listings(query, sort="oldest")
-                if other.id not in exclude
+                if other.id not in exclude and self._held(other)
             ]
         return self._candidates[key]
+
+    def _held(self, listing: Listing) -> bool:
+        return self.held_before is None or listing.first_seen < self.held_before
