@@ -53,6 +53,19 @@ class Evidence(_Record):
     screenshot: str | None = None
 
 
+class Photo(_Record):
+    """A listing image as downloaded through the source's network, stored once by content hash."""
+
+    url: str
+    sha256: str  # of the bytes as served; the file in the photo store is named by it
+    phash: str | None = None  # perceptual hash (imagehash.phash, 64 bits as 16 hex digits)
+    width: int | None = None
+    height: int | None = None
+    media_type: str | None = None  # as Pillow reads it: image/jpeg, image/png, ...
+    exif: dict[str, str] = Field(default_factory=dict)  # tag name -> value, as text
+    flags: list[str] = Field(default_factory=list)  # "gps", "device": what the EXIF gives away
+
+
 class Entity(_Record):
     label: str
     text: str
@@ -84,6 +97,7 @@ class Listing(_Record):
     category_path: list[str] = Field(default_factory=list)
     language: str | None = None
     images: list[str] = Field(default_factory=list)
+    photos: list[Photo] = Field(default_factory=list)  # the images, downloaded and hashed
     # commerce
     price: Price | None = None
     quantity: int | None = None

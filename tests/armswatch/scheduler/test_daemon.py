@@ -71,7 +71,9 @@ def test_two_daemons_on_one_job_store_run_each_crawl_once(
     idle = ("skipped", "not started")
     crawled = [fire for fire in fires if not (fire.outcome or "").startswith(idle)]
     runs = crawl_runs(data, "demo-forum")
-    assert len(runs) == len(crawled) >= 4
+    outcomes = [(fire.fire_key, fire.outcome) for fire in fires]
+    recorded = [(run.started_at, run.finish_reason) for run in runs]
+    assert len(runs) == len(crawled) >= 4, (outcomes, recorded, [d.output() for d in daemons])
     for before, after in itertools.pairwise(runs):  # one at a time
         assert after.started_at >= before.finished_at
 
