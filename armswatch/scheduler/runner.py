@@ -60,7 +60,8 @@ class Outcome:
     def summary(self) -> str:
         if self.returncode is None:
             return "not started: the daemon is stopping"
-        if self.returncode == STOPPED_BEFORE_CRAWL:
+        if self.returncode in (STOPPED_BEFORE_CRAWL, -signal.SIGTERM):
+            # -SIGTERM: stopped as it started, before it could set its own handler
             return "not started: stopped before its crawl began"
         if self.stopped:
             how = "killed" if self.killed else "stopped"
