@@ -22,6 +22,7 @@ from armswatch.cli.evidence_commands import evidence_app
 from armswatch.cli.frontier_commands import frontier_app
 from armswatch.cli.rules_commands import rules_app
 from armswatch.cli.schedule_commands import schedule_app
+from armswatch.cli.share_commands import share_app
 
 app = typer.Typer(
     name="armswatch",
@@ -38,6 +39,7 @@ app.add_typer(alerts_app, name="alerts")
 app.add_typer(schedule_app, name="schedule")
 app.add_typer(frontier_app, name="frontier")
 app.add_typer(evidence_app, name="evidence")
+app.add_typer(share_app, name="share")
 app.command("crawl")(crawl_commands.crawl)
 app.command("search")(search_commands.search)
 app.command("show")(search_commands.show)
