@@ -12,6 +12,7 @@
 - `ARMSWATCH_CHROMIUM`: the Chromium binary for `render: browser` (default `/usr/bin/chromium`).
 - `ARMSWATCH_RULES`: the alert rules directory, `*.yaml` rules and `channels.yaml` (default
   `./rules`).
+- `ARMSWATCH_REPORTS`: the scheduled pattern reports directory, `*.yaml` (default `./reports`).
 - `ARMSWATCH_DASHBOARD_URL`: where analysts open the dashboard, for links in alerts (default
   `http://127.0.0.1:8000`).
 - `ARMSWATCH_SCHEDULE_DB`: the scheduler's job store and fire log, any SQLAlchemy URL (default
@@ -49,6 +50,7 @@ class AppSettings(BaseModel):
     secrets_file: Path | None = None
     chromium: Path = Path("/usr/bin/chromium")
     rules_dir: Path = Path("rules")
+    reports_dir: Path = Path("reports")
     dashboard_url: str = "http://127.0.0.1:8000"
     schedule_url: str | None = None  # None: sqlite:///<data>/schedule.db
     evidence: bool = True  # capture every response into the evidence store
@@ -61,6 +63,7 @@ class AppSettings(BaseModel):
         dirs = tuple(Path(part).resolve() for part in sources.split(os.pathsep) if part)
         secrets = os.environ.get("ARMSWATCH_SECRETS")
         rules = os.environ.get("ARMSWATCH_RULES") or "rules"
+        reports = os.environ.get("ARMSWATCH_REPORTS") or "reports"
         optional = {field: os.environ.get(variable) for field, variable in _OPTIONAL.items()}
         return cls(
             data_dir=data_dir,
@@ -69,6 +72,7 @@ class AppSettings(BaseModel):
             sources_dirs=dirs,
             secrets_file=Path(secrets).resolve() if secrets else None,
             rules_dir=Path(rules).resolve(),
+            reports_dir=Path(reports).resolve(),
             evidence=os.environ.get("ARMSWATCH_EVIDENCE", "1").strip() != "0",
             **{field: value for field, value in optional.items() if value},  # else the default
         )

@@ -12,6 +12,7 @@ from armswatch.cli import (
     extract_commands,
     history_commands,
     index_commands,
+    routes_commands,
     runs_commands,
     search_commands,
     source_commands,
@@ -20,6 +21,7 @@ from armswatch.cli.alerts_commands import alerts_app
 from armswatch.cli.captcha_commands import captcha_app
 from armswatch.cli.evidence_commands import evidence_app
 from armswatch.cli.frontier_commands import frontier_app
+from armswatch.cli.patterns_commands import patterns_app
 from armswatch.cli.rules_commands import rules_app
 from armswatch.cli.schedule_commands import schedule_app
 from armswatch.cli.share_commands import share_app
@@ -39,12 +41,14 @@ app.add_typer(alerts_app, name="alerts")
 app.add_typer(schedule_app, name="schedule")
 app.add_typer(frontier_app, name="frontier")
 app.add_typer(evidence_app, name="evidence")
+app.add_typer(patterns_app, name="patterns")
 app.add_typer(share_app, name="share")
 app.command("crawl")(crawl_commands.crawl)
 app.command("search")(search_commands.search)
 app.command("show")(search_commands.show)
 app.command("runs")(runs_commands.runs)
 app.command("history")(history_commands.history)
+app.command("routes")(routes_commands.routes)
 app.command("stats")(search_commands.stats)
 app.command("demo")(demo_commands.demo)
 app.command("extract")(extract_commands.extract)

@@ -20,6 +20,7 @@ from rich.table import Table
 
 from armswatch import logs
 from armswatch.cli import exit_codes
+from armswatch.report_schedules import load_report_schedules
 from armswatch.scheduler.daemon import Daemon, DaemonOptions, describe_sync
 from armswatch.scheduler.jobs import specs_for, sync_jobs
 from armswatch.scheduler.overview import ScheduleRow, schedule_overview
@@ -39,7 +40,8 @@ def sync() -> None:
     """Apply the sources' `schedule` and `schedule_jitter` to the job store."""
     app = AppSettings.from_env()
     try:
-        specs = specs_for(load_all(app.sources_dirs).values())
+        reports = load_report_schedules(app.reports_dir).values()
+        specs = specs_for(load_all(app.sources_dirs).values(), reports)
     except CrawlersError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(exit_codes.BAD_INPUT) from None

@@ -18,9 +18,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import FrameType
 
+from armswatch.report_schedules import load_report_schedules
 from armswatch.scheduler.fires import FireLog
 from armswatch.scheduler.firing import Firing
 from armswatch.scheduler.jobs import JOB_FUNCTION, SyncReport, specs_for, sync_jobs
+from armswatch.scheduler.report_runs import run_report_job
 from armswatch.scheduler.runner import CrawlRunner, Outcome
 from armswatch.scheduler.store import JOBS, ONCE, open_scheduler, schedule_engine
 from armswatch.settings import AppSettings
@@ -38,6 +40,13 @@ def run_scheduled(source: str, fire_key: str = "") -> str:
         raise RuntimeError("scheduled crawls run inside `armswatch schedule run`")
     result = _current.firing.fire(source, fire_key or "unkeyed")
     return result.summary if isinstance(result, Outcome) else result
+
+
+def run_scheduled_report(source: str, fire_key: str = "") -> str:
+    """The job of every report schedule (`source` is its job id, report:<name>)."""
+    if _current is None:
+        raise RuntimeError("scheduled reports run inside `armswatch schedule run`")
+    return run_report_job(_current.app, _current.fires, source, fire_key or "unkeyed")
 
 
 @dataclass(frozen=True)
@@ -94,7 +103,9 @@ class Daemon:
         if lost:
             LOG.warning("%d crawl(s) were lost with a daemon before this one", lost)
         if self.options.sync:
-            report = sync_jobs(self.scheduler, specs_for(load_all(self.app.sources_dirs).values()))
+            sources = load_all(self.app.sources_dirs).values()
+            reports = load_report_schedules(self.app.reports_dir).values()
+            report = sync_jobs(self.scheduler, specs_for(sources, reports))
             LOG.info("schedule synced: %s", describe_sync(report))
         for source in self._queue_unfinished():
             LOG.warning("%s: its last crawl did not finish; running it again now", source)
@@ -106,6 +117,8 @@ class Daemon:
         now = datetime.now(UTC)
         queued = []
         for job in self.scheduler.get_jobs(jobstore=JOBS):
+            if job.func_ref != JOB_FUNCTION:
+                continue  # a report: nothing to resume
             state = self._unfinished(job.id)
             if state is None:
                 continue

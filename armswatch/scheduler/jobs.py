@@ -1,4 +1,5 @@
-"""Jobs from sources: each source with a `schedule` becomes one job, named after the source.
+"""Jobs from sources: each source with a `schedule` becomes one job, named after the source;
+each enabled report schedule (`armswatch.report_schedules`) one named `report:<name>`.
 
 `sync_jobs` makes the job store match the sources: it adds jobs of newly scheduled sources,
 reschedules those whose schedule or jitter changed, removes those of sources gone or no longer
@@ -14,20 +15,23 @@ from datetime import datetime
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.base import BaseTrigger
 
+from armswatch.report_schedules import ReportSchedule
 from armswatch.scheduler.cron import cron_trigger
 from armswatch.scheduler.store import JOB_DEFAULTS, JOBS
 from crawlers.source import Source
 
 JOB_FUNCTION = "armswatch.scheduler.daemon:run_scheduled"  # by reference: the store keeps it
+REPORT_FUNCTION = "armswatch.scheduler.daemon:run_scheduled_report"
 
 
 @dataclass(frozen=True)
 class JobSpec:
     """When a source is crawled: its trigger, and the words that describe it."""
 
-    source: str
+    source: str  # the job's id: the source's name, or report:<name>
     trigger: BaseTrigger
     description: str
+    function: str = JOB_FUNCTION
 
     @property
     def name(self) -> str:
@@ -43,8 +47,16 @@ def spec_for(source: Source) -> JobSpec | None:
     return JobSpec(source.name, cron_trigger(source.schedule, jitter), description)
 
 
-def specs_for(sources: Iterable[Source]) -> list[JobSpec]:
-    return [spec for spec in map(spec_for, sources) if spec is not None]
+def specs_for(sources: Iterable[Source], reports: Iterable[ReportSchedule] = ()) -> list[JobSpec]:
+    crawls = [spec for spec in map(spec_for, sources) if spec is not None]
+    return crawls + [report_spec(report) for report in reports if report.enabled]
+
+
+def report_spec(report: ReportSchedule) -> JobSpec:
+    jitter = report.schedule_jitter
+    description = report.schedule + (f" (jitter {jitter} s)" if jitter else "")
+    trigger = cron_trigger(report.schedule, jitter)
+    return JobSpec(report.job_id, trigger, description, REPORT_FUNCTION)
 
 
 @dataclass
@@ -64,7 +76,7 @@ def sync_jobs(scheduler: BaseScheduler, specs: Iterable[JobSpec]) -> SyncReport:
         if job is None:
             _add(scheduler, spec)
             report.added.append(spec.source)
-        elif job.name != spec.name or job.func_ref != JOB_FUNCTION:
+        elif job.name != spec.name or job.func_ref != spec.function:
             scheduler.remove_job(spec.source, jobstore=JOBS)
             _add(scheduler, spec)
             report.changed.append(spec.source)
@@ -78,7 +90,7 @@ def sync_jobs(scheduler: BaseScheduler, specs: Iterable[JobSpec]) -> SyncReport:
 
 def _add(scheduler: BaseScheduler, spec: JobSpec) -> None:
     scheduler.add_job(
-        JOB_FUNCTION,
+        spec.function,
         trigger=spec.trigger,
         id=spec.source,
         name=spec.name,

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
+from armswatch.report_schedules import JOB_PREFIX, load_report_schedules
 from armswatch.scheduler.fires import Fire, FireLog
 from armswatch.scheduler.jobs import JobSpec, scheduled_jobs, specs_for
 from armswatch.scheduler.store import paused_scheduler
@@ -27,7 +28,9 @@ class ScheduleRow:
 
 
 def schedule_overview(app: AppSettings, engine: Engine) -> list[ScheduleRow]:
-    wanted = {spec.source: spec for spec in specs_for(load_all(app.sources_dirs).values())}
+    sources = load_all(app.sources_dirs).values()
+    reports = load_report_schedules(app.reports_dir).values()
+    wanted = {spec.source: spec for spec in specs_for(sources, reports)}
     fires = FireLog(engine)
     with paused_scheduler(engine) as scheduler:
         jobs = scheduled_jobs(scheduler)
@@ -54,6 +57,8 @@ def _sync_state(stored: str, spec: JobSpec | None) -> str:
 
 
 def crawl_state(app: AppSettings, source: str) -> str:
+    if source.startswith(JOB_PREFIX):
+        return ""  # a report schedule: no crawl
     try:
         state = unfinished(app.data_dir, source)
     except FrontierUnreadableError:

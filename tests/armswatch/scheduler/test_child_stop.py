@@ -58,7 +58,6 @@ def test_a_stop_noted_before_scrapy_listens_stops_the_crawl_cleanly_once_it_runs
     assert run.finish_reason in STOPPED and run.pages <= 2, done.stdout
 
 
-
 @pytest.mark.timeout(400)
 @pytest.mark.parametrize("delay", [0.0, 0.4, 1.0, 1.8, 2.6, 3.5, 5.0])
 def test_a_child_stopped_as_it_starts_never_runs_on_and_records_a_run_if_it_crawled(
