@@ -21,13 +21,16 @@ from crawlers.challenges.config import apply_challenge_settings
 from crawlers.evidence import middleware as evidence
 from crawlers.frontier.settings import frontier_settings
 from crawlers.listing import Listing
+from crawlers.middlewares.page_budget import NOT_A_PAGE
 from crawlers.network import browser_proxy, network_settings
+from crawlers.photos import pipeline as photos
 from crawlers.settings import base_settings, for_source
 from crawlers.source import Source
 from crawlers.spiders.source_spider import SourceSpider
 
 ITEM_PIPELINES = {
     "crawlers.pipelines.listing_budget.ListingBudgetPipeline": 100,
+    photos.PIPELINE: photos.ORDER,  # the listing's images, before extraction and the index
     "extractors.scrapy_pipeline.ExtractionPipeline": 500,
     "index.pipeline.IndexPipeline": 800,
 }
@@ -57,6 +60,7 @@ def crawl_settings(
             "ARMSWATCH_INDEX_URL": app.index_url,
             "ARMSWATCH_SPOOL_DIR": str(app.spool_dir),
             "ARMSWATCH_DATA_DIR": str(app.data_dir),
+            photos.PHOTOS_DIR: str(app.data_dir / "photos"),
             "ARMSWATCH_RULES_DIR": str(app.rules_dir),
             "ARMSWATCH_ALERTS_DB": str(app.alerts_db),
             "ARMSWATCH_DASHBOARD_URL": app.dashboard_url,
@@ -131,14 +135,16 @@ def _pass_on_early_stop(stop_requested: Callable[[], bool]) -> None:
         if stop_requested():
             os.kill(os.getpid(), signal.SIGTERM)
 
-    reactor.callWhenRunning(reactor.callLater, 0, pass_on)  # type: ignore[attr-defined]
+    reactor.callWhenRunning(reactor.callLater, 0, pass_on)
 
 
 def _track(progress: Progress, crawler: Crawler, name: str) -> None:
     task = progress.add_task(name, total=None, pages=0, listings=0, errors=0)
     counts = {"pages": 0, "listings": 0}
 
-    def on_response(**_: Any) -> None:
+    def on_response(request: Any, **_: Any) -> None:
+        if request.meta.get(NOT_A_PAGE):  # a listing photo
+            return
         counts["pages"] += 1
         progress.update(task, pages=counts["pages"])
 

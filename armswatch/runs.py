@@ -83,7 +83,9 @@ class CrawlRun:
             started_at=started,
             finished_at=finished,
             finish_reason=str(stats.get("finish_reason", "not started")),
-            pages=_stat(stats, "response_received_count"),
+            # listing photos are responses too, but no pages (`crawlers.photos`)
+            pages=_stat(stats, "response_received_count")
+            - _stat(stats, "armswatch/photos/responses"),
             listings=_stat(stats, "armswatch/listings_new")
             + _stat(stats, "armswatch/listings_changed")
             + _stat(stats, "armswatch/listings_unchanged"),

@@ -36,6 +36,9 @@ EXTENSIONS = {
     # counts the errors logged while the spider closes too (the crawl run counts them)
     "scrapy.extensions.logcount.LogCount": None,
     "crawlers.log_count.LogCountToTheEnd": 0,
+    # CLOSESPIDER_PAGECOUNT counts pages only, not listing photos (`crawlers.photos`)
+    "scrapy.extensions.closespider.CloseSpider": None,
+    "crawlers.middlewares.page_budget.PageCountCloseSpider": 0,
 }
 
 

@@ -123,6 +123,17 @@ class Limits(_Config):
     )
 
 
+class Photos(_Config):
+    """Listing images: downloaded through the source's network, hashed and stored once."""
+
+    download: bool = Field(
+        default=True, description="download, hash and keep the listing images (`crawlers.photos`)"
+    )
+    max_per_listing: int = Field(
+        default=4, ge=1, le=50, description="images of a listing downloaded, at most (the first)"
+    )
+
+
 class RateLimit(_Config):
     concurrency: int = Field(default=4, ge=1, le=64, description="parallel requests per domain")
     download_delay: float = Field(default=1.0, ge=0, description="seconds between requests")
@@ -146,6 +157,7 @@ class Source(AccessMixin):
     defaults: Defaults = Field(default_factory=Defaults)
     limits: Limits = Field(default_factory=Limits)
     rate_limit: RateLimit = Field(default_factory=RateLimit)
+    photos: Photos = Field(default_factory=Photos)
     schedule: str | None = Field(default=None, description="cron expression, e.g. '0 */6 * * *'")
     schedule_jitter: int = Field(
         default=0, ge=0, description="seconds a scheduled run may start late, chosen at random"

@@ -1,12 +1,13 @@
 """Crawl sources in a fresh process, as `armswatch crawl` sets them up, for the tests:
 
-    python -m tests.crawl_process [--strict] OUT_DIR SOURCE.yaml [SOURCE.yaml ...]
+    python -m tests.crawl_process [--strict] [--photos] OUT_DIR SOURCE.yaml [SOURCE.yaml ...]
 
 Twisted's reactor starts once per process, so tests run crawls through this module; the
 sources of one run are crawled side by side. The app settings come from the environment
 (`ARMSWATCH_DATA`, `ARMSWATCH_TOR_PROXY`, persona variables...). Each source is crawled with
 `crawl_settings` (network, browser and challenge settings included) and only the listing budget
-pipeline: no extraction, no index, the tests read the crawler's own output. Written to OUT_DIR:
+pipeline (with `--photos`, the photo pipeline too): no extraction, no index, the tests read the
+crawler's own output. Written to OUT_DIR:
 
 - `<source>.jsonl`: one Listing per line; `<source>.stats.json`: the crawl's stats;
 - `crawl.log`: Scrapy's log at DEBUG level (the structured log is `<data>/logs/armswatch.jsonl`);
@@ -27,6 +28,7 @@ from typing import Any
 
 LOOKUPS: list[str] = []
 PIPELINES = {"crawlers.pipelines.listing_budget.ListingBudgetPipeline": 100}
+PHOTO_PIPELINES = {**PIPELINES, "crawlers.photos.pipeline.PhotoPipeline": 300}
 
 
 def record_lookups() -> None:
@@ -42,8 +44,8 @@ def record_lookups() -> None:
 
 
 def main(argv: list[str]) -> int:
-    strict = "--strict" in argv
-    out, *source_files = (Path(arg) for arg in argv if arg != "--strict")
+    strict, photos = "--strict" in argv, "--photos" in argv
+    out, *source_files = (Path(arg) for arg in argv if arg not in ("--strict", "--photos"))
     record_lookups()
     socket.getaddrinfo("localhost", 80)  # the recorder works: tests find this one
 
@@ -61,7 +63,8 @@ def main(argv: list[str]) -> int:
     reasons: list[str] = []
     for position, path in enumerate(source_files):
         source = load_source(path)
-        crawler = _crawler(source, app, out, reasons, first=position == 0)
+        pipelines = PHOTO_PIPELINES if photos else PIPELINES
+        crawler = _crawler(source, app, out, reasons, pipelines, first=position == 0)
         process.crawl(crawler, source=source)
     process.start()
     done = {"lookups": LOOKUPS, "isolation_password": routing._RUN_SECRET}
@@ -69,7 +72,9 @@ def main(argv: list[str]) -> int:
     return 1 if strict and any(reason != "finished" for reason in reasons) else 0
 
 
-def _crawler(source: Any, app: Any, out: Path, reasons: list[str], *, first: bool) -> Any:
+def _crawler(
+    source: Any, app: Any, out: Path, reasons: list[str], pipelines: dict[str, int], *, first: bool
+) -> Any:
     """A crawler of `source` that writes its listings and, once closed, its stats."""
     from scrapy import signals
     from scrapy.crawler import Crawler
@@ -79,7 +84,7 @@ def _crawler(source: Any, app: Any, out: Path, reasons: list[str], *, first: boo
     from crawlers.spiders.source_spider import SourceSpider
 
     overrides = {
-        "ITEM_PIPELINES": PIPELINES,
+        "ITEM_PIPELINES": pipelines,
         "LOG_ENABLED": True,
         "LOG_LEVEL": "DEBUG",
         "ARMSWATCH_CAPTCHA_POLL": 0.1,

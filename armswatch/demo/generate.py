@@ -60,9 +60,10 @@ OFFER_LANGUAGE_WEIGHTS = {
 DIGITAL_KINDS = {"manual", "files", "cards", "fullz", "account", "software", "ebook", "periodical"}
 _GLOCK = re.compile(r"\bglock\b", re.IGNORECASE)
 _IMAGE_PATTERNS = {
-    "market": ("/img/{id}-{n}.png", 1, 3),
+    # the formats of the pictures `armswatch.demo.photos` draws for each site
+    "market": ("/img/{id}-{n}.jpg", 1, 3),
     "forum": ("/attachments/{id}-{n}.png", 0, 2),
-    "classifieds": ("/bilder/{id}/{n}.png", 1, 4),
+    "classifieds": ("/bilder/{id}/{n}.jpg", 1, 4),
 }
 
 
@@ -101,6 +102,8 @@ def _ships_to(
     else:
         tokens = rng.choice(SHIPS_TO_CHOICES)
     tokens = tuple(vendor.country if token == "HOME" else token for token in tokens)
+    if _planted_parts_flow(product, vendor):
+        tokens = PLANTED_PARTS_DESTINATIONS  # drawn above all the same: the rng moves on alike
     if language not in ("en", "de"):
         tokens = tuple("EUROPE" if token == "EU" else token for token in tokens)
     names = [
@@ -122,7 +125,7 @@ def _ships_from(site: str, vendor: DemoVendor, language: str, rng: random.Random
 
 
 def _shipping_methods(
-    site: str, product: Product, language: str, rng: random.Random
+    site: str, product: Product, language: str, rng: random.Random, vendor: DemoVendor
 ) -> tuple[str, ...]:
     if product.kind in DIGITAL_KINDS:
         return (DIGITAL_DELIVERY[language],)
@@ -132,7 +135,32 @@ def _shipping_methods(
     methods = rng.sample(choices, rng.randint(1, 3))
     if site == "classifieds" and rng.random() < 0.5:
         methods.append(PICKUP[language])
+    if _planted_parts_flow(product, vendor):  # after the same draws, so other offers stay
+        return (PLANTED_PARTS_POST[language], SEPARATE_PARCELS[language])
     return tuple(methods)
+
+
+# The planted route pattern: planted actors send essential components (frames, slides,
+# barrels, receivers) to Germany and Austria by post, in separate parcels.
+PLANTED_PARTS_DESTINATIONS = ("DE", "AT")
+PLANTED_PARTS_POST = {
+    "en": "Registered mail",
+    "de": "Einschreiben",
+    "es": "Correos certificado",
+    "fr": "Colissimo suivi",
+    "ru": "Почта России",
+}
+SEPARATE_PARCELS = {
+    "en": "Parts in separate parcels",
+    "de": "Teile in getrennten Paketen",
+    "es": "Piezas en paquetes separados",
+    "fr": "Pièces en colis séparés",
+    "ru": "Детали отдельными посылками",
+}
+
+
+def _planted_parts_flow(product: Product, vendor: DemoVendor) -> bool:
+    return vendor.planted and product.truth == "essential_component"
 
 
 def _quantity(site: str, product: Product, rng: random.Random) -> int:
@@ -247,7 +275,7 @@ def _compose(
         ships_from=ships_from,
         ships_to=ships_to,
         ships_to_codes=ships_to_codes,
-        shipping_methods=_shipping_methods(site, product, language, rng),
+        shipping_methods=_shipping_methods(site, product, language, rng, vendor),
         quantity=_quantity(site, product, rng),
         images=_images(site, offer_id, rng),
         posted=posted_text(site, language, posted_on, rng),

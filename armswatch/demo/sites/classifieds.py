@@ -2,7 +2,7 @@
 `<dl>` with German labels (XPath on the `<dt>` text is the natural way to read them).
 
 URL map: `/` (start page), `/search?page=N` (24 cards per page, newest first; `cat=<slug>`
-filters by category; numbered pagination), `/ad/<offer_id>`, `/bilder/<offer_id>/<n>.png`.
+filters by category; numbered pagination), `/ad/<offer_id>`, `/bilder/<offer_id>/<n>.jpg`.
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ class ClassifiedsSite(SiteApp):
     name = SITE_NAMES["classifieds"]
     lang = "de"
     css = CSS
-    image_rgb = (200, 215, 190)
 
     def __init__(self, offers: Sequence[DemoOffer]) -> None:
         super().__init__(offers)
@@ -45,7 +44,7 @@ class ClassifiedsSite(SiteApp):
         self.route(r"/", self._start)
         self.route(r"/search", self._search)
         self.route(r"/ad/(\d+)", self._ad)
-        self.route(r"/bilder/(\d+)/\d+\.png", self.image)
+        self.route(r"/bilder/(\d+)/\d+\.jpg", self.image)
 
     def _frame(self, title: str, main: str, lang: str | None = None) -> Response:
         body = (

@@ -49,7 +49,6 @@ class ForumSite(SiteApp):
     name = SITE_NAMES["forum"]
     lang = "en"
     css = CSS
-    image_rgb = (110, 140, 70)
 
     def __init__(self, offers: Sequence[DemoOffer], vendors: Sequence[DemoVendor]) -> None:
         super().__init__(offers)

@@ -1,7 +1,7 @@
 """Obsidian Bazaar: a darknet-style market with a category tree, tables and vendor pages.
 
 URL map: `/` (home with the category tree), `/category/<slug>?page=N` (25 listings per page),
-`/listing/<offer_id>`, `/vendor/<handle>`, `/img/<offer_id>-<n>.png`.
+`/listing/<offer_id>`, `/vendor/<handle>`, `/img/<offer_id>-<n>.jpg`.
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ class MarketSite(SiteApp):
     name = SITE_NAMES["market"]
     lang = "en"
     css = CSS
-    image_rgb = (60, 30, 90)
 
     def __init__(self, offers: Sequence[DemoOffer], vendors: Sequence[DemoVendor]) -> None:
         super().__init__(offers)
@@ -54,7 +53,7 @@ class MarketSite(SiteApp):
         self.route(r"/category/([^/]+)", self._category)
         self.route(r"/listing/(\d+)", self._listing)
         self.route(r"/vendor/([^/]+)", self._vendor)
-        self.route(r"/img/(\d+)-\d+\.png", self.image)
+        self.route(r"/img/(\d+)-\d+\.jpg", self.image)
 
     def _frame(self, title: str, main: str, lang: str | None = None) -> Response:
         body = (

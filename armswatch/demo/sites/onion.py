@@ -33,7 +33,7 @@ from armswatch.demo.captcha_image import captcha_answer, captcha_png, challenge_
 from armswatch.demo.catalog import offers_by_site
 from armswatch.demo.model import DemoOffer
 from armswatch.demo.sites import onion_pages as pages
-from armswatch.demo.sites.page import PNG, Query, Response, paginate, placeholder_png
+from armswatch.demo.sites.page import PNG, Query, Response, offer_picture, paginate
 
 __all__ = [
     "DEMO_PASSWORD",
@@ -269,10 +269,10 @@ class OnionSite:
         if match := re.fullmatch(r"/listing/(\d+)", path):
             offer = expected_onion_listing(match.group(1), self._day())
             return pages.listing_page(offer, user=user) if offer else pages.not_found_page()
-        if match := re.fullmatch(r"/img/(\d+)-\d+\.png", path):
+        if match := re.fullmatch(r"/img/(\d+)-\d+\.jpg", path):  # the market's photos
             offer = expected_onion_listing(match.group(1), self._day())
             if offer is not None and path in offer.images:
-                return Response(status=200, body=placeholder_png(90, 40, 10), content_type=PNG)
+                return offer_picture(offer, path)
         return pages.not_found_page()
 
 

@@ -1,18 +1,16 @@
-"""Shared pieces of the demo sites: responses, the HTML shell, pagination, placeholder images."""
+"""Shared pieces of the demo sites: responses, the HTML shell, pagination, offer pictures."""
 
 from __future__ import annotations
 
 import re
-import struct
-import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
 from html import escape
 from typing import TypeVar
 from urllib.parse import quote, unquote
 
 from armswatch.demo.model import DemoOffer
+from armswatch.demo.photos import picture
 
 T = TypeVar("T")
 HTML = "text/html; charset=utf-8"
@@ -65,24 +63,6 @@ def paginate(
     return items[(page - 1) * per_page : page * per_page], page, pages
 
 
-def _png_chunk(tag: bytes, data: bytes) -> bytes:
-    crc = zlib.crc32(tag + data) & 0xFFFFFFFF
-    return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", crc)
-
-
-@cache
-def placeholder_png(red: int, green: int, blue: int, width: int = 64, height: int = 48) -> bytes:
-    """A small single-colour PNG."""
-    row = b"\x00" + bytes((red, green, blue)) * width
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + _png_chunk(b"IHDR", header)
-        + _png_chunk(b"IDAT", zlib.compress(row * height, 9))
-        + _png_chunk(b"IEND", b"")
-    )
-
-
 Handler = Callable[[re.Match[str], Query], Response]
 
 
@@ -92,7 +72,6 @@ class SiteApp:
     name = "demo"
     lang = "en"
     css = ""
-    image_rgb = (128, 128, 128)
 
     def __init__(self, offers: Sequence[DemoOffer]) -> None:
         self.offers = {offer.offer_id: offer for offer in offers}
@@ -117,8 +96,14 @@ class SiteApp:
         return html_page(f"{title} – {self.name}", body, lang=lang or self.lang, css=self.css)
 
     def image(self, match: re.Match[str], query: Query) -> Response:
-        """A placeholder picture for an online offer (the first group is the offer id)."""
+        """A product photo of an online offer (the first group is the offer id)."""
         offer = self.offers.get(match.group(1))
         if offer is None or match.group(0) not in offer.images:
             return self.not_found()
-        return Response(status=200, body=placeholder_png(*self.image_rgb), content_type=PNG)
+        return offer_picture(offer, match.group(0))
+
+
+def offer_picture(offer: DemoOffer, path: str) -> Response:
+    """The picture of `offer` at `path` (one of its `images`): `armswatch.demo.photos`."""
+    body, media_type = picture(offer, offer.images.index(path) + 1)
+    return Response(status=200, body=body, content_type=media_type)
