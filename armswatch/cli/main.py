@@ -17,6 +17,7 @@ from armswatch.cli import (
     search_commands,
     source_commands,
 )
+from armswatch.cli.actors_commands import actors_app
 from armswatch.cli.alerts_commands import alerts_app
 from armswatch.cli.captcha_commands import captcha_app
 from armswatch.cli.evidence_commands import evidence_app
@@ -41,6 +42,7 @@ app.add_typer(alerts_app, name="alerts")
 app.add_typer(schedule_app, name="schedule")
 app.add_typer(frontier_app, name="frontier")
 app.add_typer(evidence_app, name="evidence")
+app.add_typer(actors_app, name="actors")
 app.add_typer(patterns_app, name="patterns")
 app.add_typer(share_app, name="share")
 app.command("crawl")(crawl_commands.crawl)

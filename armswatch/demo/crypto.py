@@ -2,13 +2,18 @@
 
 Everything is derived from a seed string with SHA-256, so the same vendor always shows the
 same addresses. Bitcoin addresses carry valid checksums (base58check P2PKH and bech32
-P2WPKH); Monero and Ethereum addresses only look right. Nothing here belongs to anyone.
+P2WPKH), Monero addresses a valid Keccak checksum; Ethereum addresses are lowercase hex
+(unchecksummed). Nothing here belongs to anyone.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+
+from Crypto.Hash import keccak
+
+from extractors.signals.crypto import monero_b58encode
 
 B58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 BECH32_CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
@@ -101,10 +106,11 @@ def btc_bech32(seed: str, hrp: str = "bc") -> str:
 
 
 def xmr_address(seed: str) -> str:
-    """A 95-character Monero-looking standard address (starts with 4)."""
-    raw = _digest(seed, "xmr", 94)
-    second = "0123456789AB"[raw[0] % 12]
-    return "4" + second + "".join(B58_ALPHABET[byte % 58] for byte in raw[1:94])
+    """A Monero standard address (network byte 18, so it starts with 4; 95 characters) with a
+    valid Keccak-256 checksum over deterministic key bytes."""
+    data = b"\x12" + _digest(seed, "xmr", 64)
+    checksum = keccak.new(digest_bits=256, data=data).digest()[:4]
+    return monero_b58encode(data + checksum)
 
 
 def eth_address(seed: str) -> str:
@@ -123,18 +129,35 @@ def _crc24(data: bytes) -> int:
 
 
 def pgp_fingerprint(seed: str) -> str:
-    hexed = hashlib.sha1(_pgp_body(seed)).hexdigest().upper()
+    """The v4 fingerprint of the seed's key (SHA-1 of the key packet), in groups of four."""
+    hexed = hashlib.sha1(_pgp_key_packet(seed)).hexdigest().upper()
     return " ".join(hexed[index : index + 4] for index in range(0, 40, 4))
 
 
-def _pgp_body(seed: str) -> bytes:
-    # an old-format public-key packet header, then deterministic filler
-    return b"\x99\x01\x0d\x04" + _digest(seed, "pgp", 440)
+def _mpi(number: int) -> bytes:
+    """An OpenPGP multiprecision integer: bit count, then the big-endian bytes."""
+    return number.bit_length().to_bytes(2, "big") + number.to_bytes(
+        (number.bit_length() + 7) // 8, "big"
+    )
+
+
+def _pgp_key_packet(seed: str) -> bytes:
+    """A v4 RSA public-key packet (old-format header, two-byte length) of a 2048-bit modulus.
+
+    The modulus is deterministic filler with the top and bottom bits set: the packet parses
+    (pgpy reads it and gives the same fingerprint); nobody holds a private key for it.
+    """
+    modulus = int.from_bytes(_digest(seed, "pgp", 256), "big") | (1 << 2047) | 1
+    created = (
+        1_600_000_000 + int.from_bytes(_digest(seed, "pgp-time", 4), "big") % 10**8
+    ).to_bytes(4, "big")
+    body = b"\x04" + created + b"\x01" + _mpi(modulus) + _mpi(65537)
+    return b"\x99" + len(body).to_bytes(2, "big") + body
 
 
 def pgp_public_key_block(seed: str) -> str:
-    """An ASCII-armoured block; it looks like a key but is not a parseable one."""
-    body = _pgp_body(seed)
+    """An ASCII-armoured block of the seed's public-key packet (no user id, no signatures)."""
+    body = _pgp_key_packet(seed)
     encoded = base64.b64encode(body).decode("ascii")
     lines = [encoded[index : index + 64] for index in range(0, len(encoded), 64)]
     crc = base64.b64encode(_crc24(body).to_bytes(3, "big")).decode("ascii")

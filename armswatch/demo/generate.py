@@ -11,9 +11,9 @@ from datetime import date
 from armswatch.demo import texts
 from armswatch.demo.model import DemoOffer
 from armswatch.demo.pricing import choose_currency, make_price
-from armswatch.demo.products import KINDS, PRODUCTS_BY_GROUP, Product
+from armswatch.demo.products import KINDS, PRODUCTS, PRODUCTS_BY_GROUP, Product
 from armswatch.demo.taxonomy import category_path
-from armswatch.demo.vendors import CONFOUNDER_VENDOR, DemoVendor, vendor_pool
+from armswatch.demo.vendors import CONFOUNDER_VENDOR, DemoVendor, vendor_by_handle, vendor_pool
 from armswatch.demo.vocabulary import (
     CONDITIONS,
     COUNTRIES,
@@ -241,9 +241,35 @@ def new_offer(
     name = rng.choice(product.names)
     language = rng.choices(LANGUAGES, weights=OFFER_LANGUAGE_WEIGHTS[site])[0]
     vendor = rng.choice(vendor_pool(site, _vendor_family(site, product), language))
-    return _compose(
+    offer = _compose(
         _Pick(site, product, name, language, vendor), offer_id, posted_on, first_day, rng
     )
+    kit_part = PLANTED_KIT.get((site, offer_id))
+    if kit_part is None:
+        return offer
+    # drawn as any offer first, so the rng moves on alike and every other offer stays
+    return _planted_kit_offer(site, offer_id, posted_on, first_day, kit_part)
+
+
+# A planted cross-market kit: actor-nordic offers a Glock 19 frame on the market and its slide
+# and barrel on the forum, each part on its own; only with its two handles joined into one
+# actor do the parts make a pistol (the `assembled_firearms` pattern report).
+PLANTED_KIT: dict[tuple[str, str], tuple[str, str, str]] = {
+    ("market", "210450"): ("g19-frame", "Glock 19 frame (stripped)", "NordicSteel"),
+    ("forum", "48150"): ("g17-slide", "Glock 19 slide RMR cut", "nordic_steel"),
+    ("forum", "48151"): ("barrel", "Glock 19 threaded barrel", "nordic_steel"),
+}
+
+
+def _planted_kit_offer(
+    site: str, offer_id: str, posted_on: date, first_day: int, part: tuple[str, str, str]
+) -> DemoOffer:
+    key, name, handle = part
+    product = next(product for product in PRODUCTS if product.key == key)
+    vendor = vendor_by_handle(site)[handle]
+    pick = _Pick(site, product, name, vendor.language, vendor)
+    rng = random.Random(f"kit:{site}:{offer_id}")
+    return _compose(pick, offer_id, posted_on, first_day, rng)
 
 
 def _compose(

@@ -1,7 +1,11 @@
 """Synthetic vendors of the demo sites, including a few actors planted on two sites.
 
-A planted actor appears under slightly different handles on two sites and shows the same PGP
-key and Bitcoin address on both; `actor_id` is the ground truth linking them.
+A planted actor appears under slightly different handles on two sites and shares some of its
+identifiers across them (`_Planted.shares`): the PGP key, the wallets, both or neither; an
+identifier it does not share is derived from the actor and the site, so it differs. `actor_id`
+is the ground truth linking the handles, `planted_links()` what vendor resolution should find
+from what the sites show. Every other vendor's identifiers are its own: no two unrelated vendors
+share one.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from functools import cache
+from typing import Literal
 
 from armswatch.demo import crypto
 from armswatch.demo.texts import vendor_about
@@ -46,6 +51,9 @@ class DemoVendor:
         return self.actor_id.startswith("actor-")
 
 
+Shared = Literal["pgp", "wallets"]
+
+
 @dataclass(frozen=True)
 class _Planted:
     actor_id: str
@@ -53,14 +61,25 @@ class _Planted:
     language: str
     country: str
     handles: tuple[tuple[str, str], ...]  # (site, handle)
+    shares: frozenset[Shared]  # the identifiers the handles have in common
 
 
 PLANTED: tuple[_Planted, ...] = (
     _Planted(
-        "actor-nordic", "arms", "en", "DE", (("market", "NordicSteel"), ("forum", "nordic_steel"))
+        "actor-nordic",
+        "arms",
+        "en",
+        "DE",
+        (("market", "NordicSteel"), ("forum", "nordic_steel")),
+        frozenset({"pgp"}),  # one key, a different set of wallets per site
     ),
     _Planted(
-        "actor-curtain", "arms", "en", "RS", (("market", "IronCurtain"), ("forum", "ironcurtain77"))
+        "actor-curtain",
+        "arms",
+        "en",
+        "RS",
+        (("market", "IronCurtain"), ("forum", "ironcurtain77")),
+        frozenset({"wallets"}),  # one set of wallets, a different key per site
     ),
     _Planted(
         "actor-balkan",
@@ -68,6 +87,7 @@ PLANTED: tuple[_Planted, ...] = (
         "de",
         "CZ",
         (("market", "BalkanParts"), ("classifieds", "balkan.parts")),
+        frozenset({"pgp", "wallets"}),
     ),
     _Planted(
         "actor-kraut",
@@ -75,8 +95,44 @@ PLANTED: tuple[_Planted, ...] = (
         "de",
         "DE",
         (("forum", "kraut_tactical"), ("classifieds", "krauttactical")),
+        frozenset(),  # nothing shared: only the similar handle (and a reused photo) link it
     ),
 )
+# what each site shows of a vendor: market and forum profile pages show the key and wallets
+# (the forum only BTC and XMR); a classifieds ad of a planted vendor shows its BTC address
+SHOWN: dict[str, dict[Shared, tuple[str, ...]]] = {
+    "market": {"pgp": ("pgp_fingerprint",), "wallets": ("btc", "btc_bech32", "xmr", "eth")},
+    "forum": {"pgp": ("pgp_fingerprint",), "wallets": ("btc", "xmr")},
+    "classifieds": {"wallets": ("btc",)},
+}
+# the identifier kinds of vendor resolution (`intel.identifiers`) each shared thing shows as
+EVIDENCE_KINDS: dict[Shared, str] = {"pgp": "pgp_fingerprint", "wallets": "crypto_address"}
+
+
+@dataclass(frozen=True)
+class PlantedLink:
+    """Two handles of one planted actor and what a resolver can link them by."""
+
+    actor_id: str
+    first: tuple[str, str]  # (site, handle)
+    second: tuple[str, str]
+    evidence_kinds: frozenset[str]  # empty: nothing shown is shared, a weak suggestion at most
+
+    @property
+    def strong(self) -> bool:
+        return bool(self.evidence_kinds)
+
+
+def planted_links() -> tuple[PlantedLink, ...]:
+    """The planted cross-site actors and the identifier kinds both of their sites show."""
+    links = []
+    for planted in PLANTED:
+        first, second = planted.handles
+        visible = set(SHOWN[first[0]]) & set(SHOWN[second[0]]) & planted.shares
+        kinds = frozenset(EVIDENCE_KINDS[shared] for shared in visible)
+        links.append(PlantedLink(planted.actor_id, first, second, kinds))
+    return tuple(links)
+
 
 # vendors per family and site (planted actors come on top)
 POOL_SIZES: dict[str, dict[str, int]] = {
@@ -99,10 +155,14 @@ def make_vendor(
     country: str,
     actor_id: str,
     rng: random.Random,
+    shares: frozenset[Shared] = frozenset(),
 ) -> DemoVendor:
     about = vendor_about(family).format(
         handle=handle, year=rng.randint(2019, 2025), sales=rng.randint(12, 4800)
     )
+    own = f"{actor_id}@{site}"  # what the actor shows on this site only
+    key_seed = actor_id if "pgp" in shares else own
+    wallet_seed = actor_id if "wallets" in shares else own
     return DemoVendor(
         site=site,
         handle=handle,
@@ -111,12 +171,12 @@ def make_vendor(
         country=country,
         actor_id=actor_id,
         about=about,
-        pgp_key=crypto.pgp_public_key_block(actor_id),
-        pgp_fingerprint=crypto.pgp_fingerprint(actor_id),
-        btc_address=crypto.btc_p2pkh(actor_id),
-        btc_bech32=crypto.btc_bech32(actor_id),
-        xmr_address=crypto.xmr_address(actor_id),
-        eth_address=crypto.eth_address(actor_id),
+        pgp_key=crypto.pgp_public_key_block(key_seed),
+        pgp_fingerprint=crypto.pgp_fingerprint(key_seed),
+        btc_address=crypto.btc_p2pkh(wallet_seed),
+        btc_bech32=crypto.btc_bech32(wallet_seed),
+        xmr_address=crypto.xmr_address(wallet_seed),
+        eth_address=crypto.eth_address(wallet_seed),
     )
 
 
@@ -139,7 +199,7 @@ def _language(site: str, position: int, rng: random.Random) -> str:
 
 def _site_vendors(site: str, rng: random.Random) -> list[DemoVendor]:
     vendors = [
-        make_vendor(site, handle, p.family, p.language, p.country, p.actor_id, rng)
+        make_vendor(site, handle, p.family, p.language, p.country, p.actor_id, rng, p.shares)
         for p in PLANTED
         for vendor_site, handle in p.handles
         if vendor_site == site
