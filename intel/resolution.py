@@ -85,6 +85,18 @@ class Resolution:
         return next((actor for actor in self.actors if key in actor.members), None)
 
 
+def vendor_actors(resolution: Resolution) -> dict[str, str]:
+    """Each vendor of an actor, keyed as the pattern reports key vendors (`market/handle`,
+    case-folded: `intel.patterns.model.vendor_key`), mapped to the actor: its id and members,
+    as `A78ec5039 (Iron Board:nordic_steel, Obsidian Bazaar:nordicsteel)`."""
+    mapping = {}
+    for actor in resolution.actors:
+        label = f"{actor.id} ({', '.join(map(str, actor.members))})"
+        for member in actor.members:
+            mapping[f"{member.market}/{member.handle}".casefold()] = label
+    return mapping
+
+
 def actor_id(members: Iterable[VendorKey]) -> str:
     return "A" + hashlib.sha1(str(min(members)).encode()).hexdigest()[:8]
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import getpass
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -22,6 +21,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from armswatch.actors import intel_db, resolve_actors
 from armswatch.cli import exit_codes
 from armswatch.cli.progress import batch_progress
 from armswatch.settings import AppSettings
@@ -30,10 +30,9 @@ from intel.actor_report import list_document, show_document
 from intel.decisions import DecisionStore, Verdict
 from intel.errors import UnknownVendorError
 from intel.identifiers import gather
-from intel.resolution import Resolution, resolve
+from intel.resolution import Resolution
 from intel.vendor_records import VendorKey, VendorRecord, find_vendor
 
-INTEL_DB = "intel.db"
 actors_app = typer.Typer(
     help="Vendors linked into actors across markets: `list`, `show`, `link`, `unlink`.",
     no_args_is_help=True,
@@ -44,10 +43,6 @@ AnalystOption = Annotated[
     str | None, typer.Option("--analyst", help="who decides (default: your login)")
 ]
 VendorArgument = Annotated[str, typer.Argument(help="MARKET:HANDLE, e.g. demo-market:NordicSteel")]
-
-
-def intel_db(app: AppSettings) -> Path:
-    return app.data_dir / INTEL_DB
 
 
 def read_vendors(app: AppSettings, *, sign: bool = True) -> dict[VendorKey, VendorRecord]:
@@ -63,10 +58,15 @@ def read_vendors(app: AppSettings, *, sign: bool = True) -> dict[VendorKey, Vend
 
 
 def resolution(app: AppSettings) -> Resolution:
-    vendors = read_vendors(app)
-    with DecisionStore(intel_db(app)) as store:
-        decisions = store.current()
-    return resolve(vendors, decisions)
+    """The actors of the index, with a progress bar on stderr."""
+    index = open_index(app.index_url)
+    try:
+        total = index.count("*")
+        with batch_progress(Console(stderr=True)) as progress:
+            task = progress.add_task("resolving vendors", total=total)
+            return resolve_actors(app, index, lambda done: progress.advance(task, done))
+    finally:
+        index.close()
 
 
 def _vendor_or_exit(ref: str, vendors: dict[VendorKey, VendorRecord]) -> VendorKey:

@@ -19,11 +19,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from armswatch.actors import resolve_actors
 from armswatch.cli import exit_codes
 from armswatch.settings import AppSettings
 from index.selection import open_index
 from intel.patterns import REPORTS, Finding, report_names, run_report, write_findings
 from intel.patterns.runner import findings_csv, findings_document
+from intel.resolution import vendor_actors
 from intel.windows import Window
 
 patterns_app = typer.Typer(
@@ -53,6 +55,13 @@ def run(
         Path | None,
         typer.Option(help="JSON file mapping vendor keys (market/handle) to actor ids"),
     ] = None,
+    resolve: Annotated[
+        bool,
+        typer.Option(
+            "--resolve-actors/--no-resolve-actors",
+            help="join each vendor's handles on all markets into its actor (`armswatch actors`)",
+        ),
+    ] = True,
 ) -> None:
     """Run a pattern report (or all) over the index and show its findings."""
     try:
@@ -62,7 +71,7 @@ def run(
         if out is not None and fmt == "table":
             raise ValueError("--out writes json or csv: add --format json or --format csv")
         window = Window.since(since)
-        findings = findings_of(name, since, window.end, _actors(actors))
+        findings = findings_of(name, since, window.end, _actors(actors), resolve=resolve)
     except ValueError as error:
         typer.echo(f"armswatch patterns run: {error}", err=True)
         raise typer.Exit(exit_codes.BAD_INPUT) from None
@@ -84,11 +93,16 @@ def findings_of(
     now: datetime | None = None,
     actors: dict[str, str] | None = None,
     app: AppSettings | None = None,
+    *,
+    resolve: bool = False,
 ) -> list[Finding]:
-    """The findings of report `name` (or all) over the configured index."""
+    """The findings of report `name` (or all) over the configured index; vendors are joined
+    into actors by `actors`, else by the actor resolution when `resolve`."""
     settings = app or AppSettings.from_env()
     index = open_index(settings.index_url)
     try:
+        if actors is None and resolve:
+            actors = vendor_actors(resolve_actors(settings, index))
         return run_report(name, index, since, now or datetime.now(UTC), actors)
     finally:
         index.close()

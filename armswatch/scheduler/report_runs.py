@@ -9,12 +9,14 @@ import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
+from armswatch.actors import resolve_actors
 from armswatch.report_schedules import JOB_PREFIX, ReportSchedule, load_report_schedules
 from armswatch.scheduler.fires import FireLog
 from armswatch.scheduler.firing import CLAIMED_ELSEWHERE
 from armswatch.settings import AppSettings
 from index.selection import open_index
 from intel.patterns import run_report, write_findings
+from intel.resolution import vendor_actors
 from intel.windows import Window
 
 LOG = logging.getLogger("armswatch.scheduler")
@@ -48,10 +50,11 @@ def write_scheduled_report(
     the file written and the number of findings."""
     index = open_index(app.index_url)
     try:
+        actors = vendor_actors(resolve_actors(app, index))  # parts of one kit across markets
         findings = [
             finding
             for name in schedule.report_names
-            for finding in run_report(name, index, schedule.since, now)
+            for finding in run_report(name, index, schedule.since, now, actors)
         ]
     finally:
         index.close()

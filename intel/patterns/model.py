@@ -24,12 +24,17 @@ class ReportInput:
     window: Window
     actors: Mapping[str, str] | None = None
 
+    def __post_init__(self) -> None:
+        if self.actors is not None:  # vendor keys compare case-insensitively, as handles do
+            folded = {key.casefold(): actor for key, actor in self.actors.items()}
+            object.__setattr__(self, "actors", folded)
+
     def actor_of(self, listing: Listing) -> str | None:
         """The actor behind the listing's vendor (the vendor key itself without a resolver)."""
         key = vendor_key(listing)
         if key is None:
             return None
-        return (self.actors or {}).get(key, key)
+        return (self.actors or {}).get(key.casefold(), key)
 
 
 @dataclass(frozen=True, kw_only=True)

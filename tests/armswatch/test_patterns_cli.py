@@ -35,7 +35,7 @@ def test_run_one_to_a_csv_file(demo_data: Path, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     rows = list(csv.DictReader(out.open()))
     assert rows and {row["report"] for row in rows} == {"separate_parcels"}
-    assert any("IronCurtain" in row["subject"] for row in rows)
+    assert any("ironcurtain" in row["subject"].casefold() for row in rows)
 
 
 def test_an_unknown_report_exits_2_and_lists_the_known_ones(tmp_path: Path) -> None:

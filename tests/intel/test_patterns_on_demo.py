@@ -6,11 +6,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from armswatch.actors import resolve_actors
 from armswatch.demo.catalog import catalog, vendor_by_handle
+from armswatch.demo.generate import PLANTED_KIT
+from armswatch.settings import AppSettings
 from crawlers.listing import Listing
 from index.selection import open_index
 from intel.patterns import run_report
 from intel.patterns.assembled_firearms import AssembledFirearmFinding
+from intel.resolution import vendor_actors
 
 SITE_OF_SOURCE = {"demo-market": "market", "demo-forum": "forum", "demo-classifieds": "classifieds"}
 
@@ -57,3 +61,40 @@ def test_assembled_firearms_finds_an_ar15_from_lower_and_upper(demo_data: Path) 
         assert categories == {"essential_component"}
         assert all(finding.model.lower() in listing.title.lower() for listing in listings)
     assert ("Obsidian Bazaar/CobaltLab", "AR-15") in {(f.actor, f.model) for f, _ in found}
+
+
+def test_a_kit_split_across_two_markets_is_assembled_only_with_actors_resolved(
+    demo_data: Path,
+) -> None:
+    app = AppSettings(
+        data_dir=demo_data, index_url=f"sqlite:///{demo_data / 'armswatch.db'}", sources_dirs=()
+    )
+    index = open_index(app.index_url)
+    try:
+        actors = vendor_actors(resolve_actors(app, index))
+        apart = run_report("assembled_firearms", index, "1y", datetime.now(UTC))
+        joined = run_report("assembled_firearms", index, "1y", datetime.now(UTC), actors)
+        listings = {listing.id: listing for listing in index.scan_listings("*")}
+    finally:
+        index.close()
+    planted = {(site, offer_id) for site, offer_id in PLANTED_KIT}
+
+    def kit(findings: list[Any]) -> list[Any]:
+        return [
+            finding
+            for finding in findings
+            if {
+                (SITE_OF_SOURCE[listings[i].source], listings[i].site_listing_id)
+                for i in finding.listing_ids
+            }
+            >= planted
+        ]
+
+    assert kit(apart) == []  # the frame on one market, slide and barrel on another
+    [found] = kit(joined)
+    assert found.model == "Glock 19"
+    assert found.actor == actors["obsidian bazaar/nordicsteel"] == actors["iron board/nordic_steel"]
+    assert (
+        "Obsidian Bazaar:nordicsteel" in found.subject
+        and "Iron Board:nordic_steel" in found.subject
+    )
