@@ -62,6 +62,13 @@ def _serve_forever(day: int, console: Console) -> None:
                 return
 
 
+CROSS_MARKET = (
+    ("armswatch actors list", "vendors linked across markets by shared keys and wallets"),
+    ("armswatch routes --category essential_component", "where parts ship from and to"),
+    ("armswatch patterns run all --since 1y", "kits split across markets, bursts, parcels"),
+)
+
+
 def _print_summary(summary: DemoSummary, console: Console) -> None:
     console.print(
         f"\n[bold]{summary.total}[/bold] listings in the index ({summary.index_url}); this crawl: "
@@ -82,3 +89,6 @@ def _print_summary(summary: DemoSummary, console: Console) -> None:
         )
         for title in titles:
             console.print(f"    • {title}", markup=False)
+    console.print("\n[bold]Across markets[/bold]")
+    for command, why in CROSS_MARKET:
+        console.print(f"  [cyan]{command}[/cyan]  — {why}")
