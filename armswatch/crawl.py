@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
@@ -88,13 +86,10 @@ def crawl_sources(
     *,
     console: Console | None = None,
     overrides: dict[str, Any] | None = None,
-    stop_requested: Callable[[], bool] | None = None,
 ) -> list[CrawlRun]:
     """Crawl the sources side by side in this process; record and return one run per source.
 
-    Twisted's reactor starts once per process, so call this once per process. Scrapy listens
-    for SIGTERM only once its reactor runs: a caller that caught one before (its own handler
-    noting it, `stop_requested`) has it passed on to Scrapy then, which stops the crawl cleanly.
+    Twisted's reactor starts once per process, so call this once per process.
     """
     logs.configure(app.log_dir)
     process = CrawlerProcess({"LOG_INSTALL_ROOT_HANDLER": False})
@@ -117,25 +112,8 @@ def crawl_sources(
         for source, crawler in zip(sources, crawlers, strict=True):
             _track(progress, crawler, source.name)
             process.crawl(crawler, source=source)
-        if stop_requested is not None:
-            _pass_on_early_stop(stop_requested)
         process.start()
     return _record_runs(sources, crawlers, app)
-
-
-def _pass_on_early_stop(stop_requested: Callable[[], bool]) -> None:
-    """Send SIGTERM to this process again once Scrapy listens for it, if one came before.
-
-    Scrapy installs its handler in an "after startup" trigger of the reactor; a call queued from
-    an earlier trigger runs after every trigger, when the handler is in place.
-    """
-    from twisted.internet import reactor
-
-    def pass_on() -> None:
-        if stop_requested():
-            os.kill(os.getpid(), signal.SIGTERM)
-
-    reactor.callWhenRunning(reactor.callLater, 0, pass_on)
 
 
 def _track(progress: Progress, crawler: Crawler, name: str) -> None:

@@ -6,7 +6,7 @@ crawl's state (`crawlers.frontier.state`), which the daemon and `schedule list` 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from rich.console import Console
 
@@ -17,15 +17,11 @@ from crawlers.source import Source
 
 
 def crawl_guarded(
-    sources: Sequence[Source],
-    app: AppSettings,
-    *,
-    console: Console | None = None,
-    stop_requested: Callable[[], bool] | None = None,
+    sources: Sequence[Source], app: AppSettings, *, console: Console | None = None
 ) -> list[CrawlRun]:
     """Crawl the sources side by side in this process, holding each one's lock (SourceBusyError if
-    one is being crawled already); `stop_requested` as for `crawl_sources`."""
+    one is being crawled already)."""
     from armswatch.crawl import crawl_sources  # Scrapy and Twisted: only when crawling
 
     with hold_sources(app.data_dir, [source.name for source in sources]):
-        return crawl_sources(sources, app, console=console, stop_requested=stop_requested)
+        return crawl_sources(sources, app, console=console)
