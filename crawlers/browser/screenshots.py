@@ -8,10 +8,9 @@ under a temporary name and renamed, so a crash never leaves half a PNG under a h
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 
+from crawlers.content_files import write_once
 from crawlers.listing import Evidence, Listing
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -21,19 +20,8 @@ def save_screenshot(png: bytes, directory: Path, source: str) -> Path:
     """Store `png` under `directory/source/` by its SHA-256; the file's path."""
     if not png.startswith(PNG_SIGNATURE):
         raise ValueError("not a PNG image")
-    folder = directory / source
-    path = folder / f"{hashlib.sha256(png).hexdigest()}.png"
-    if path.exists():
-        return path
-    folder.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(png)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    path = directory / source / f"{hashlib.sha256(png).hexdigest()}.png"
+    write_once(path, png)
     return path
 
 

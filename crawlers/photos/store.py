@@ -9,15 +9,13 @@ leaves a partial file under a content hash.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from io import BytesIO
 from os import PathLike
-from pathlib import Path
 from typing import Any
 
 from scrapy.pipelines.files import FSFilesStore
 
+from crawlers.content_files import write_once
 from crawlers.photos.hashing import extension_of, sha256_hex
 
 
@@ -42,20 +40,4 @@ class PhotoStore(FSFilesStore):
 
     def store_once(self, path: str, data: bytes) -> bool:
         """Write `data` at `path` unless a file is there; whether it was written."""
-        target = self._get_filesystem_path(path)
-        if target.exists():
-            return False
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(target, data)
-        return True
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".part-")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        return write_once(self._get_filesystem_path(path), data)

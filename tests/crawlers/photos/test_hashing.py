@@ -110,4 +110,4 @@ def test_the_store_keeps_each_content_once(tmp_path: Path) -> None:
     assert store.store_once(photo_path(other), other) is True
     files = sorted(p for p in (tmp_path / "photos").rglob("*") if p.is_file())
     assert [p.name for p in files] == sorted(Path(photo_path(b)).name for b in (body, other))
-    assert not list((tmp_path / "photos").rglob(".part-*"))  # no temporary file is left
+    assert not list((tmp_path / "photos").rglob(".*.part"))  # no temporary file is left
