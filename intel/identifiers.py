@@ -122,13 +122,25 @@ def gather(
 ) -> dict[VendorKey, VendorRecord]:
     """Every vendor of the index with its identifiers and listings; `progress(n)` after each
     `n` listings read; `sign=False` skips the text signatures (to look vendors up only)."""
+    listings = index.scan_listings("*", sort="oldest")
+    return gather_from(index.scan_vendors(), listings, progress, sign=sign)
+
+
+def gather_from(
+    profiles: Iterable[VendorProfile],
+    listings: Iterable[Listing],
+    progress: Progress | None = None,
+    *,
+    sign: bool = True,
+) -> dict[VendorKey, VendorRecord]:
+    """`gather` over vendor profiles and listings already read (listings oldest first)."""
     vendors: dict[VendorKey, VendorRecord] = {}
-    for profile in index.scan_vendors():
+    for profile in profiles:
         record = _record(vendors, profile.market, profile.handle, profile.source)
         for identifier in profile_identifiers(profile):
             sighting = record.sighting(identifier)
             sighting.add(profile.captured_at, profile.captured_at, profile=profile.url)
-    for listing in index.scan_listings("*", sort="oldest"):
+    for listing in listings:
         if listing.vendor is not None and listing.vendor.handle.strip():
             add_listing(vendors, listing, sign=sign)
         if progress is not None:

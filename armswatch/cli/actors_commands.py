@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from armswatch.actors import intel_db, resolve_actors
+from armswatch.actors import intel_db, resolve_vendors
 from armswatch.cli import exit_codes
 from armswatch.cli.progress import batch_progress
 from armswatch.settings import AppSettings
@@ -59,14 +59,7 @@ def read_vendors(app: AppSettings, *, sign: bool = True) -> dict[VendorKey, Vend
 
 def resolution(app: AppSettings) -> Resolution:
     """The actors of the index, with a progress bar on stderr."""
-    index = open_index(app.index_url)
-    try:
-        total = index.count("*")
-        with batch_progress(Console(stderr=True)) as progress:
-            task = progress.add_task("resolving vendors", total=total)
-            return resolve_actors(app, index, lambda done: progress.advance(task, done))
-    finally:
-        index.close()
+    return resolve_vendors(app, read_vendors(app))
 
 
 def _vendor_or_exit(ref: str, vendors: dict[VendorKey, VendorRecord]) -> VendorKey:

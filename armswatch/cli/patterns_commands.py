@@ -19,13 +19,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from armswatch.actors import resolve_actors
+from armswatch.actors import pattern_findings
 from armswatch.cli import exit_codes
 from armswatch.settings import AppSettings
 from index.selection import open_index
-from intel.patterns import REPORTS, Finding, report_names, run_report, write_findings
+from intel.patterns import REPORTS, Finding, report_names, write_findings
 from intel.patterns.runner import findings_csv, findings_document
-from intel.resolution import vendor_actors
 from intel.windows import Window
 
 patterns_app = typer.Typer(
@@ -101,9 +100,11 @@ def findings_of(
     settings = app or AppSettings.from_env()
     index = open_index(settings.index_url)
     try:
-        if actors is None and resolve:
-            actors = vendor_actors(resolve_actors(settings, index))
-        return run_report(name, index, since, now or datetime.now(UTC), actors)
+        names = report_names(name)
+        when = now or datetime.now(UTC)
+        return pattern_findings(
+            settings, index, names, since, when, actors=actors, join_actors=resolve
+        )
     finally:
         index.close()
 

@@ -9,14 +9,13 @@ import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
-from armswatch.actors import resolve_actors
+from armswatch.actors import pattern_findings
 from armswatch.report_schedules import JOB_PREFIX, ReportSchedule, load_report_schedules
 from armswatch.scheduler.fires import FireLog
 from armswatch.scheduler.firing import CLAIMED_ELSEWHERE
 from armswatch.settings import AppSettings
 from index.selection import open_index
-from intel.patterns import run_report, write_findings
-from intel.resolution import vendor_actors
+from intel.patterns import write_findings
 from intel.windows import Window
 
 LOG = logging.getLogger("armswatch.scheduler")
@@ -50,12 +49,8 @@ def write_scheduled_report(
     the file written and the number of findings."""
     index = open_index(app.index_url)
     try:
-        actors = vendor_actors(resolve_actors(app, index))  # parts of one kit across markets
-        findings = [
-            finding
-            for name in schedule.report_names
-            for finding in run_report(name, index, schedule.since, now, actors)
-        ]
+        # vendors joined into actors: the parts of one kit offered on two markets
+        findings = pattern_findings(app, index, schedule.report_names, schedule.since, now)
     finally:
         index.close()
     folder = app.data_dir / "reports" / schedule.name

@@ -12,7 +12,7 @@ from intel.patterns.bursts import bursts
 from intel.patterns.model import Finding, ReportFunction, ReportInput, vendor_key
 from intel.patterns.new_vendors import new_vendors
 from intel.patterns.price_anomalies import price_anomalies
-from intel.patterns.runner import report_names, run_report, write_findings
+from intel.patterns.runner import report_names, run_report, run_reports, write_findings
 from intel.patterns.separate_parcels import separate_parcels
 
 REPORTS: dict[str, ReportFunction] = {
@@ -30,6 +30,7 @@ __all__ = [
     "ReportInput",
     "report_names",
     "run_report",
+    "run_reports",
     "vendor_key",
     "write_findings",
 ]

@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from crawlers.listing import Listing
 from intel.patterns.model import Finding, ReportInput
 from intel.routes import ListingSource
 from intel.windows import Window
@@ -39,11 +40,22 @@ def run_report(
 ) -> list[Finding]:
     """The findings of report `name` (or `all`) over every listing in the index, for the window
     of `since` (e.g. 30d) up to `now`; `actors` maps vendor keys to actor ids."""
+    listings = list(index.scan_listings("*"))
+    return run_reports(report_names(name), listings, since, now, actors)
+
+
+def run_reports(
+    names: Sequence[str],
+    listings: Sequence[Listing],
+    since: str | None = "30d",
+    now: datetime | None = None,
+    actors: Mapping[str, str] | None = None,
+) -> list[Finding]:
+    """The findings of the reports `names` over listings already read (see `run_report`)."""
     from intel.patterns import REPORTS
 
-    names = report_names(name)
     window = Window.since(since, now or datetime.now(UTC))
-    data = ReportInput(listings=list(index.scan_listings("*")), window=window, actors=actors)
+    data = ReportInput(listings=listings, window=window, actors=actors)
     return [finding for each in names for finding in REPORTS[each](data)]
 
 
