@@ -15,6 +15,7 @@ from armswatch.cli import (
     routes_commands,
     runs_commands,
     search_commands,
+    serve_commands,
     source_commands,
 )
 from armswatch.cli.actors_commands import actors_app
@@ -25,6 +26,7 @@ from armswatch.cli.frontier_commands import frontier_app
 from armswatch.cli.patterns_commands import patterns_app
 from armswatch.cli.rules_commands import rules_app
 from armswatch.cli.schedule_commands import schedule_app
+from armswatch.cli.serve_commands import users_app
 from armswatch.cli.share_commands import share_app
 
 app = typer.Typer(
@@ -45,6 +47,7 @@ app.add_typer(evidence_app, name="evidence")
 app.add_typer(actors_app, name="actors")
 app.add_typer(patterns_app, name="patterns")
 app.add_typer(share_app, name="share")
+app.add_typer(users_app, name="users")
 app.command("crawl")(crawl_commands.crawl)
 app.command("search")(search_commands.search)
 app.command("show")(search_commands.show)
@@ -53,6 +56,7 @@ app.command("history")(history_commands.history)
 app.command("routes")(routes_commands.routes)
 app.command("stats")(search_commands.stats)
 app.command("demo")(demo_commands.demo)
+app.command("serve")(serve_commands.serve)
 app.command("extract")(extract_commands.extract)
 app.command("reannotate")(extract_commands.reannotate)
 doctor_commands.register(app)

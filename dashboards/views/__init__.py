@@ -1,0 +1,1 @@
+"""The dashboard's pages and API routes, one module per view; each exposes `router`."""
