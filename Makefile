@@ -23,8 +23,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# the demo crawl, then the dashboard over it on http://127.0.0.1:8000/ with a demo account
+# (its password is new each time and printed); Ctrl-C stops the dashboard
 demo: $(STAMP)
 	$(BIN)/armswatch demo
+	$(BIN)/armswatch serve --demo-account
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
 from starlette.exceptions import HTTPException
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import JSONResponse, Response
@@ -78,6 +79,11 @@ def create_app(config: DashboardConfig, services: Services) -> FastAPI:
     )
     app.add_exception_handler(HTTPException, _http_error)
     return app
+
+
+def view_routes() -> list[APIRoute]:
+    """Every route of the views, as declared (the app includes them without a prefix)."""
+    return [route for view in VIEWS for route in view.router.routes if isinstance(route, APIRoute)]
 
 
 async def _http_error(request: Request, error: Exception) -> Response:
