@@ -22,7 +22,7 @@ from dashboards.audit import AuditLog
 from dashboards.config import DashboardConfig
 from dashboards.index_pool import IndexPool
 from dashboards.login_limits import LoginLimiter
-from dashboards.security import SessionGate, csrf_protected
+from dashboards.security import SecurityHeaders, SessionGate, csrf_protected
 from dashboards.services import Services
 from dashboards.templating import render
 from dashboards.views import (
@@ -77,6 +77,7 @@ def create_app(config: DashboardConfig, services: Services) -> FastAPI:
         same_site="strict",
         https_only=config.secure_cookies,
     )
+    app.add_middleware(SecurityHeaders)  # outermost: on refusals and redirects too
     app.add_exception_handler(HTTPException, _http_error)
     return app
 

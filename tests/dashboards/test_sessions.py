@@ -41,7 +41,9 @@ def test_login_without_its_csrf_token_is_refused(tmp_path: Path) -> None:
 def test_login_goes_to_the_page_asked_for_but_never_off_site(tmp_path: Path) -> None:
     client = TestClient(make_app(tmp_path))
     form = {"username": USERS[Role.analyst], "password": PASSWORD, "csrf_token": _token(client)}
-    answer = client.post("/login", data={**form, "next": "//evil.example/x"}, follow_redirects=False)
+    answer = client.post(
+        "/login", data={**form, "next": "//evil.example/x"}, follow_redirects=False
+    )
     assert answer.headers["location"] == "/search"
     client = TestClient(make_app(tmp_path))
     form["csrf_token"] = _token(client)
@@ -88,10 +90,29 @@ def test_logout_needs_the_csrf_token_and_ends_the_session(tmp_path: Path) -> Non
 
     session = log_in(make_app(tmp_path), Role.analyst)
     assert session.client.post("/logout", follow_redirects=False).status_code == 403
-    done = session.client.post(
-        "/logout", data={"csrf_token": session.csrf}, follow_redirects=False
-    )
+    done = session.client.post("/logout", data={"csrf_token": session.csrf}, follow_redirects=False)
     assert done.status_code == 303
     assert session.client.get("/search", follow_redirects=False).status_code == 303
     actions = [entry.action for entry in AuditLog(tmp_path / "audit.db").entries()]
     assert actions[:2] == ["logout", "login"]
+
+
+def test_every_answer_carries_the_security_headers(tmp_path: Path) -> None:
+    from tests.dashboards.conftest import log_in
+
+    session = log_in(make_app(tmp_path), Role.analyst)
+    anonymous = TestClient(make_app(tmp_path))
+    for answer in (
+        anonymous.get("/search", follow_redirects=False),
+        anonymous.get("/login"),
+        session.client.get("/no-such-page"),
+    ):
+        assert "script-src 'self'" in answer.headers["content-security-policy"]
+        assert answer.headers["x-frame-options"] == "DENY"
+        assert answer.headers["cache-control"] == "no-store"
+
+
+def test_session_cookies_are_httponly_and_strict(tmp_path: Path) -> None:
+    client = TestClient(make_app(tmp_path))
+    cookie = client.get("/login").headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie
