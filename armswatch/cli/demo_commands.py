@@ -92,3 +92,7 @@ def _print_summary(summary: DemoSummary, console: Console) -> None:
     console.print("\n[bold]Across markets[/bold]")
     for command, why in CROSS_MARKET:
         console.print(f"  [cyan]{command}[/cyan]  — {why}")
+    console.print(
+        "\n[bold]In the browser[/bold]: [cyan]armswatch serve --demo-account[/cyan] serves the "
+        "dashboard on http://127.0.0.1:8000/ (`make demo` starts it now)"
+    )
