@@ -32,6 +32,8 @@ from index.sqlite.tables import TableSet
 from index.sqlite.where import CompiledQuery
 
 FACET_SIZE = 20
+MATCH_ALL = "1"  # the condition `*` compiles to
+_MATCHES = "temp.facet_matches"  # the matching seqs, while a search counts its facets
 SNIPPET_TOKENS = 32
 _HIGHLIGHTED_FIELDS = ("title", "description")
 
@@ -80,14 +82,9 @@ def search_listings(
         SearchHit(Listing.model_validate_json(document), score, marked.get(seq, {}))
         for seq, document, score in rows
     ]
-    return SearchResult(
-        total=count_listings(connection, query),
-        hits=hits,
-        facets={
-            name: _facet_counts(connection, query, field)
-            for name, field in zip(facets, facet_fields, strict=True)
-        },
-    )
+    counted, matched = _facets(connection, query, dict(zip(facets, facet_fields, strict=True)))
+    total = count_listings(connection, query) if matched is None else matched
+    return SearchResult(total=total, hits=hits, facets=counted)
 
 
 def _hit_rows(
@@ -147,29 +144,83 @@ def _as_html(fragment: str) -> str:
     return escaped.replace(HIGHLIGHT_START, "<mark>").replace(HIGHLIGHT_END, "</mark>")
 
 
-def _facet_counts(
-    connection: sqlite3.Connection, query: CompiledQuery, field: IndexField
-) -> list[FacetBucket]:
-    """The FACET_SIZE most frequent values among the matching listings (ties by value)."""
+def _facets(
+    connection: sqlite3.Connection, query: CompiledQuery, fields: dict[str, IndexField]
+) -> tuple[dict[str, list[FacetBucket]], int | None]:
+    """The facets' counts among the matching listings, and how many match when that was
+    counted on the way (else None). The query runs once: its matches go into a temporary table
+    that every facet joins (a query matching everything needs none), and every keyword-list
+    facet is counted in one pass over the matches' keywords."""
+    if not fields:
+        return {}, None
+    matches = None if query.where.sql == MATCH_ALL else _store_matches(connection, query)
+    matched = None
+    if matches is not None:
+        (matched,) = connection.execute(f"SELECT count(*) FROM {matches}").fetchone()
+    lists = {field.name for field in fields.values() if field.kind == "keyword_list"}
+    listed = _keyword_list_counts(connection, query, sorted(lists), matches) if lists else {}
+    return {
+        name: listed[field.name]
+        if field.kind == "keyword_list"
+        else _facet_counts(connection, query, field, matches)
+        for name, field in fields.items()
+    }, matched
+
+
+def _keyword_list_counts(
+    connection: sqlite3.Connection, query: CompiledQuery, names: list[str], matches: str | None
+) -> dict[str, list[FacetBucket]]:
+    """The FACET_SIZE most frequent values of each keyword-list field (ties by value)."""
+    # the matches drive the join (CROSS JOIN keeps that order): one index probe each
+    source = f"{matches} AS m CROSS JOIN " if matches else ""
+    joined = " ON kw.seq = m.seq AND" if matches else " WHERE"
+    sql = (
+        f"SELECT kw.field, kw.value, count(*) FROM {source}{query.tables.keywords} AS kw{joined} "
+        f"kw.field IN ({', '.join('?' * len(names))}) GROUP BY kw.field, kw.value"
+    )
+    counted: dict[str, list[tuple[str, int]]] = {name: [] for name in names}
+    for field, value, count in connection.execute(sql, names):
+        counted[field].append((str(value), int(count)))
+    return {
+        name: [
+            FacetBucket(value, count)
+            for value, count in sorted(pairs, key=lambda pair: (-pair[1], pair[0]))[:FACET_SIZE]
+        ]
+        for name, pairs in counted.items()
+    }
+
+
+def _store_matches(connection: sqlite3.Connection, query: CompiledQuery) -> str:
+    """The seqs of the matching listings in a temporary table of this connection; its name."""
     rows = query.tables.rows
-    if field.kind == "keyword_list":
-        sql = (
-            f"SELECT kw.value, count(*) AS n FROM {query.tables.keywords} AS kw WHERE kw.field = ? "
-            f"AND kw.seq IN (SELECT {rows}.seq FROM {rows} WHERE {query.where.sql}) "
-            "GROUP BY kw.value ORDER BY n DESC, kw.value LIMIT ?"
-        )
-        params: list[SqlValue] = [field.name, *query.where.params, FACET_SIZE]
-    else:
-        column = f"{rows}.{field_column(field.name)}"
-        sql = (
-            f"SELECT {column}, count(*) AS n FROM {rows} "
-            f"WHERE {column} IS NOT NULL AND {query.where.sql} "
-            f"GROUP BY {column} ORDER BY n DESC, {column} LIMIT ?"
-        )
-        params = [*query.where.params, FACET_SIZE]
+    connection.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_MATCHES} (seq INTEGER PRIMARY KEY)")
+    connection.execute(f"DELETE FROM {_MATCHES}")
+    connection.execute(
+        f"INSERT INTO {_MATCHES} SELECT {rows}.seq FROM {rows} WHERE {query.where.sql}",
+        query.where.params,
+    )
+    return _MATCHES
+
+
+def _facet_counts(
+    connection: sqlite3.Connection,
+    query: CompiledQuery,
+    field: IndexField,
+    matches: str | None,
+) -> list[FacetBucket]:
+    """The FACET_SIZE most frequent values of a column among the matching listings (ties by
+    value): those whose seq is in the `matches` table, or all listings (None)."""
+    # a membership test, not a join: the column's index covers the count, where reading the
+    # rows themselves would walk each listing's document
+    column = f"{query.tables.rows}.{field_column(field.name)}"
+    within = f" AND {query.tables.rows}.seq IN (SELECT seq FROM {matches})" if matches else ""
+    sql = (
+        f"SELECT {column}, count(*) AS n FROM {query.tables.rows} "
+        f"WHERE {column} IS NOT NULL{within} GROUP BY {column} ORDER BY n DESC, {column} LIMIT ?"
+    )
     return [
         FacetBucket(_facet_value(value, field), int(count))
-        for value, count in connection.execute(sql, params)
+        for value, count in connection.execute(sql, [FACET_SIZE])
     ]
 
 
