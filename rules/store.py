@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from rules.alert import Alert, AlertStatus, Note
+from rules.alert_filter import AlertFilter
 
 # `sending`: claimed by one dispatcher; a claim older than CLAIM_TIMEOUT is taken as lost
 DeliveryStatus = Literal["pending", "sending", "delivered", "dead"]
@@ -39,6 +40,7 @@ CREATE TABLE IF NOT EXISTS alerts (
 );
 CREATE INDEX IF NOT EXISTS alerts_by_rule ON alerts (rule, listing_id, created_at);
 CREATE INDEX IF NOT EXISTS alerts_by_time ON alerts (created_at);
+CREATE INDEX IF NOT EXISTS alerts_by_listing ON alerts (listing_id);
 CREATE TABLE IF NOT EXISTS notes (
     alert_id TEXT NOT NULL REFERENCES alerts (id),
     at TEXT NOT NULL,
@@ -155,10 +157,12 @@ class AlertStore:
         since: datetime | None = None,
         suppressed: bool | None = False,
         limit: int | None = None,
+        listing_id: str | None = None,
     ) -> list[Alert]:
-        """Alerts, newest first, filtered by status, rule, creation time and suppression."""
+        """Alerts, newest first, filtered by status, rule, listing, creation time and
+        suppression."""
         where, values = ["1 = 1"], []
-        for column, value in (("status", status), ("rule", rule)):
+        for column, value in (("status", status), ("rule", rule), ("listing_id", listing_id)):
             if value is not None:
                 where.append(f"{column} = ?")
                 values.append(value)
@@ -172,6 +176,27 @@ class AlertStore:
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         return [self._alert(row) for row in self._db.execute(sql, values)]
+
+    def page(self, chosen: AlertFilter, *, limit: int, offset: int = 0) -> list[Alert]:
+        """One page of the alerts under `chosen`, newest first (as `alerts`)."""
+        where, values = chosen.where()
+        sql = f"SELECT * FROM alerts{where} ORDER BY created_at DESC, id LIMIT ? OFFSET ?"
+        return [self._alert(row) for row in self._db.execute(sql, [*values, limit, offset])]
+
+    def count(self, chosen: AlertFilter) -> int:
+        where, values = chosen.where()
+        return int(self._db.execute(f"SELECT count(*) FROM alerts{where}", values).fetchone()[0])
+
+    def count_by_status(self, chosen: AlertFilter) -> dict[str, int]:
+        """How many alerts each status has under `chosen`'s other filters."""
+        where, values = chosen.where(with_status=False)
+        sql = f"SELECT status, count(*) FROM alerts{where} GROUP BY status"
+        return {status: int(count) for status, count in self._db.execute(sql, values)}
+
+    def alerted_rules(self) -> list[str]:
+        """The rules that have alerts, by name."""
+        rows = self._db.execute("SELECT DISTINCT rule FROM alerts ORDER BY rule")
+        return [rule for (rule,) in rows]
 
     def last_alert_time(
         self, rule: str, listing_id: str, *, delivered_only: bool = False

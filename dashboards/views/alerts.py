@@ -17,12 +17,13 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from starlette.responses import RedirectResponse, Response
 
-from dashboards.alert_inbox import UNASSIGNED, InboxFilter, alerted_rules, inbox_page, status_counts
+from dashboards.alert_inbox import inbox_page
 from dashboards.context import accounts, audit, config, index
 from dashboards.roles import Role
 from dashboards.security import CurrentUser, require
 from dashboards.templating import render
 from rules.alert import ALERT_STATUSES, Alert, AlertStatus, Note
+from rules.alert_filter import UNASSIGNED, AlertFilter
 from rules.model import SEVERITIES, Severity
 from rules.store import AlertStore
 
@@ -58,7 +59,7 @@ def inbox(
     assignee: str = "",
     page: int = 1,
 ) -> Response:
-    chosen = InboxFilter(
+    chosen = AlertFilter(
         status=None if status == ALL else _status(status),
         rule=rule or None,
         severity=_severity(severity) if severity else None,
@@ -66,8 +67,8 @@ def inbox(
     )
     with _alerts(request) as store:
         shown = inbox_page(store, chosen, max(1, page))
-        counts = status_counts(store, chosen)
-        rules = alerted_rules(store)
+        counts = store.count_by_status(chosen)
+        rules = store.alerted_rules()
     counts[ALL] = sum(counts.values())
     filters = {"status": status, "rule": rule, "severity": severity, "assignee": assignee}
     return render(
