@@ -14,7 +14,10 @@ from index.selection import open_index
 
 def dashboard_config(app: AppSettings, *, secure_cookies: bool = False) -> DashboardConfig:
     return DashboardConfig(
-        data_dir=app.data_dir, index_url=app.index_url, secure_cookies=secure_cookies
+        data_dir=app.data_dir,
+        index_url=app.index_url,
+        secure_cookies=secure_cookies,
+        rules_dir=app.rules_dir,
     )
 
 

@@ -32,13 +32,14 @@ from dashboards.views import (
     auth,
     evidence,
     listing,
+    rules_admin,
     search,
     sources,
     trends,
 )
 
 STATIC_DIR = Path(__file__).parent / "static"
-VIEWS = (auth, search, listing, evidence, actors, alerts, trends, sources, admin)
+VIEWS = (auth, search, listing, evidence, actors, alerts, trends, sources, rules_admin, admin)
 SESSION_COOKIE = "armswatch_session"
 
 

@@ -25,6 +25,8 @@ class DashboardConfig(BaseModel):
     login_failures_allowed: int = 5  # per client address and per account ...
     login_failure_window: timedelta = timedelta(minutes=15)  # ... within this window
     secret_key: str | None = None  # None: kept in `<data>/dashboard-secret`
+    # alert rules (*.yaml, channels.yaml); None: the rules page says none is configured
+    rules_dir: Path | None = None
 
     @property
     def accounts_db(self) -> Path:

@@ -23,8 +23,8 @@ class IndexPool:
         try:
             index = self._idle.get_nowait()
         except queue.Empty:
-            index = self._open()
-            with self._lock:
+            with self._lock:  # one at a time: opening may create the index's schema
+                index = self._open()
                 self._all.append(index)
         try:
             yield index

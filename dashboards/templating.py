@@ -22,6 +22,7 @@ NAVIGATION = (
     ("/actors", "Vendors", Role.analyst),
     ("/trends", "Trends", Role.analyst),
     ("/sources", "Sources", Role.supervisor),
+    ("/rules", "Rules", Role.supervisor),
     ("/admin/users", "Accounts", Role.administrator),
     ("/admin/audit", "Audit", Role.administrator),
 )

@@ -4,6 +4,7 @@ real server (uvicorn on 127.0.0.1) driven by Debian's Chromium through Playwrigh
 from __future__ import annotations
 
 import re
+import shutil
 import socket
 import threading
 import time
@@ -35,19 +36,24 @@ SCREENSHOTS = REPO / ".cache" / "dashboard-screenshots"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def app_settings(data_dir: Path, index_url: str | None = None) -> AppSettings:
+def app_settings(
+    data_dir: Path, index_url: str | None = None, rules_dir: Path | None = None
+) -> AppSettings:
     return AppSettings(
         data_dir=data_dir,
         index_url=index_url or f"sqlite:///{data_dir / 'armswatch.db'}",
         sources_dirs=(REPO / "sources",),
-        rules_dir=REPO / "rules",
+        rules_dir=rules_dir or REPO / "rules",
         reports_dir=REPO / "reports",
     )
 
 
-def make_app(data_dir: Path, index_url: str | None = None) -> FastAPI:
-    """The dashboard over `data_dir`, with one account per role (password `PASSWORD`)."""
-    settings = app_settings(data_dir, index_url)
+def make_app(
+    data_dir: Path, index_url: str | None = None, rules_dir: Path | None = None
+) -> FastAPI:
+    """The dashboard over `data_dir` (and the repository's rule pack, or `rules_dir`), with one
+    account per role (password `PASSWORD`)."""
+    settings = app_settings(data_dir, index_url, rules_dir)
     config = dashboard_config(settings)
     accounts = AccountStore(config.accounts_db)
     for role, username in USERS.items():
@@ -85,6 +91,22 @@ def client_as(tmp_path: Path) -> Callable[[Role], LoggedIn]:
     """Log in with a role on a dashboard over an empty data directory."""
     app = make_app(tmp_path)
     return lambda role: log_in(app, role)
+
+
+# the dashboard's own files: a copy starts with no accounts and an empty audit trail, whatever
+# the tests over the shared demo data recorded there
+_DASHBOARD_FILES = shutil.ignore_patterns("audit.db*", "dashboard.db*", "dashboard-secret")
+
+
+def copy_demo_data(demo_data: Path, target: Path, *left_out: str) -> Path:
+    """A copy of the demo crawl's data directory for a test that writes (the shared one is
+    never written), without the dashboard's own files and the `left_out` patterns."""
+    extra = shutil.ignore_patterns(*left_out)
+
+    def ignored(directory: str, names: list[str]) -> set[str]:
+        return set(_DASHBOARD_FILES(directory, names)) | set(extra(directory, names))
+
+    return Path(shutil.copytree(demo_data, target, ignore=ignored))
 
 
 @pytest.fixture(scope="session")

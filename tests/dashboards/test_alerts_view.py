@@ -4,7 +4,6 @@ pages, triage one at a time and in bulk, notes and assignment, CSRF, and the aud
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,11 +17,11 @@ from dashboards.audit import AuditLog
 from dashboards.roles import Role
 from rules.alert import Alert, AlertReason, Change, alert_id
 from rules.store import AlertStore
-from tests.dashboards.conftest import USERS, LoggedIn, log_in, make_app
+from tests.dashboards.conftest import USERS, LoggedIn, copy_demo_data, log_in, make_app
 
 _ROW = re.compile(r'name="ids" value="([0-9a-f]+)"')
 # what the alerts view does not read: left out of the copy, which is then quick to make
-_NOT_READ = shutil.ignore_patterns("evidence", "photos", "frontier", "logs", "locks")
+_NOT_READ = ("evidence", "photos", "frontier", "logs", "locks")
 
 
 def new_alert(
@@ -51,9 +50,7 @@ def new_alert(
 @pytest.fixture
 def data_dir(demo_data: Path, tmp_path: Path) -> Path:
     """A copy of the demo crawl's data directory (the shared one is never written)."""
-    copy = tmp_path / "data"
-    shutil.copytree(demo_data, copy, ignore=_NOT_READ)
-    return copy
+    return copy_demo_data(demo_data, tmp_path / "data", *_NOT_READ)
 
 
 @pytest.fixture

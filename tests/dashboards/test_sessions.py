@@ -93,7 +93,8 @@ def test_logout_needs_the_csrf_token_and_ends_the_session(tmp_path: Path) -> Non
     done = session.client.post("/logout", data={"csrf_token": session.csrf}, follow_redirects=False)
     assert done.status_code == 303
     assert session.client.get("/search", follow_redirects=False).status_code == 303
-    actions = [entry.action for entry in AuditLog(tmp_path / "audit.db").entries()]
+    entries = AuditLog(tmp_path / "audit.db").entries()
+    actions = [entry.action for entry in entries if entry.action.startswith("log")]
     assert actions[:2] == ["logout", "login"]
 
 
