@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint typecheck format clean eval bench-extract bench-index bench-rules bench-crawl es-build es-start es-stop
+.PHONY: install demo test lint typecheck format clean eval bench-extract bench-index bench-rules bench-crawl bench-dashboard es-build es-start es-stop
 
 install: $(STAMP)
 
@@ -54,6 +54,10 @@ bench-rules: $(STAMP)
 # a 20,000-listing crawl against a bare Scrapy spider; LISTINGS=5000 takes about 4 minutes
 bench-crawl: $(STAMP)
 	$(BIN)/python benchmarks/crawl.py --listings $(or $(LISTINGS),20000)
+
+# the dashboard's search page against the bare index search, on 100,000 listings
+bench-dashboard: $(STAMP)
+	$(BIN)/python benchmarks/dashboard.py --listings $(or $(LISTINGS),100000)
 
 bench-index: $(STAMP)
 	$(BIN)/python benchmarks/index.py --listings $(or $(LISTINGS),100000)
