@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from crawlers.listing import Listing
 from index.backend import (
@@ -27,6 +27,7 @@ from index.backend import (
 )
 from index.fields import FREE_TEXT_FIELDS, IndexField, facet_field
 from index.sqlite.columns import HIGHLIGHT_END, HIGHLIGHT_START, SqlValue, field_column
+from index.sqlite.facet_columns import FacetColumn, FacetColumnCache, matching_seqs
 from index.sqlite.schema import FTS_COLUMN_WEIGHTS
 from index.sqlite.tables import TableSet
 from index.sqlite.where import CompiledQuery
@@ -73,6 +74,7 @@ def search_listings(
     facets: Sequence[str],
     sort: SortOrder,
     highlight: bool,
+    facet_cache: FacetColumnCache | None = None,
 ) -> SearchResult:
     check_page(limit, offset, sort)
     facet_fields = [facet_field(name) for name in facets]
@@ -82,7 +84,8 @@ def search_listings(
         SearchHit(Listing.model_validate_json(document), score, marked.get(seq, {}))
         for seq, document, score in rows
     ]
-    counted, matched = _facets(connection, query, dict(zip(facets, facet_fields, strict=True)))
+    fields = dict(zip(facets, facet_fields, strict=True))
+    counted, matched = _facets(connection, query, fields, facet_cache)
     total = count_listings(connection, query) if matched is None else matched
     return SearchResult(total=total, hits=hits, facets=counted)
 
@@ -145,7 +148,10 @@ def _as_html(fragment: str) -> str:
 
 
 def _facets(
-    connection: sqlite3.Connection, query: CompiledQuery, fields: dict[str, IndexField]
+    connection: sqlite3.Connection,
+    query: CompiledQuery,
+    fields: dict[str, IndexField],
+    cache: FacetColumnCache | None,
 ) -> tuple[dict[str, list[FacetBucket]], int | None]:
     """The facets' counts among the matching listings, and how many match when that was
     counted on the way (else None). The query runs once: its matches go into a temporary table
@@ -153,6 +159,9 @@ def _facets(
     facet is counted in one pass over the matches' keywords."""
     if not fields:
         return {}, None
+    columns = cache.columns(connection, query.tables, fields.values()) if cache else None
+    if columns is not None:
+        return _counted_in_memory(connection, query, fields, columns)
     matches = None if query.where.sql == MATCH_ALL else _store_matches(connection, query)
     matched = None
     if matches is not None:
@@ -188,6 +197,28 @@ def _keyword_list_counts(
         ]
         for name, pairs in counted.items()
     }
+
+
+def _counted_in_memory(
+    connection: sqlite3.Connection,
+    query: CompiledQuery,
+    fields: dict[str, IndexField],
+    columns: Mapping[str, FacetColumn],
+) -> tuple[dict[str, list[FacetBucket]], int | None]:
+    """The facets from the in-memory columns (`index.sqlite.facet_columns`)."""
+    matches = None
+    if query.where.sql != MATCH_ALL:
+        rows = query.tables.rows
+        sql = f"SELECT {rows}.seq FROM {rows} WHERE {query.where.sql}"
+        matches = matching_seqs(connection, sql, list(query.where.params))
+    counted = {
+        name: [
+            FacetBucket(value, count)
+            for value, count in columns[field.name].counts(matches, FACET_SIZE)
+        ]
+        for name, field in fields.items()
+    }
+    return counted, None if matches is None else len(matches)
 
 
 def _store_matches(connection: sqlite3.Connection, query: CompiledQuery) -> str:

@@ -16,6 +16,7 @@ from index.backend import SearchResult, SortOrder, UpsertReport, VersionScope
 from index.histogram import Bucket
 from index.query import build_query
 from index.sqlite import bulk_reads, store
+from index.sqlite.facet_columns import FacetColumnCache
 from index.sqlite.histogram import listing_histogram
 from index.sqlite.index_file import connect
 from index.sqlite.search import count_listings, search_listings
@@ -35,6 +36,7 @@ class SqliteIndex:
         self.path = Path(path)
         self._lock = threading.RLock()
         self._connection = connect(self.path)
+        self._facet_columns = FacetColumnCache()
 
     def upsert(self, listings: Iterable[Listing]) -> UpsertReport:
         with self._lock:
@@ -84,6 +86,7 @@ class SqliteIndex:
                 facets=facets,
                 sort=sort,
                 highlight=highlight,
+                facet_cache=self._facet_columns,
             )
 
     def count(
