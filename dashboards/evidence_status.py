@@ -15,17 +15,16 @@ walks the ledger's chain; a page checks one listing's record, so it stays fast. 
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from crawlers.evidence.ledger import entry_hash
+from crawlers.evidence.verify import sha256_of_range
 from crawlers.listing import Listing
 from dashboards.captures import capture_entry
 
 State = Literal["verified", "changed", "altered_entry", "mismatch", "missing", "none"]
-_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -74,18 +73,3 @@ def check_entry(
         detail = f"the listing names payload {payload_sha256}; the ledger holds another"
         return EvidenceStatus("mismatch", detail, entry)
     return EvidenceStatus("verified", f"record SHA-256 matches ledger line {line}", entry)
-
-
-def sha256_of_range(path: Path, offset: int, length: int) -> str:
-    """The SHA-256 of `length` bytes of a file from `offset` (a record's gzip member)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        file.seek(offset)
-        left = length
-        while left > 0:
-            chunk = file.read(min(_CHUNK, left))
-            if not chunk:
-                break
-            digest.update(chunk)
-            left -= len(chunk)
-    return digest.hexdigest()

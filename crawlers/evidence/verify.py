@@ -104,7 +104,7 @@ def _record_fault(evidence_dir: Path, line: int, entry: dict[str, Any]) -> Fault
     path = evidence_dir / warc_file
     if not path.is_file():
         return Fault("missing_file", where, "the WARC file is gone")
-    digest = _sha256_of_range(path, offset, _int(entry.get("length"), 0))
+    digest = sha256_of_range(path, offset, _int(entry.get("length"), 0))
     if digest != entry.get("sha256"):
         return Fault(
             "changed_record",
@@ -115,7 +115,8 @@ def _record_fault(evidence_dir: Path, line: int, entry: dict[str, Any]) -> Fault
     return None
 
 
-def _sha256_of_range(path: Path, offset: int, length: int) -> str:
+def sha256_of_range(path: Path, offset: int, length: int) -> str:
+    """The SHA-256 of `length` bytes of a file from `offset` (a record's gzip member)."""
     digest = hashlib.sha256()
     with path.open("rb") as file:
         file.seek(offset)
