@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal, Protocol, get_args, runtime_checkable
+from typing import Any, Literal, Protocol, get_args, runtime_checkable
 
 from crawlers.listing import Listing
 from crawlers.vendor_profile import VendorProfile
@@ -77,6 +77,26 @@ class SearchResult:
     total: int
     hits: list[SearchHit]
     facets: dict[str, list[FacetBucket]] = field(default_factory=dict)
+
+    def document(self, query: str) -> dict[str, Any]:
+        """The result as one JSON document (what `armswatch search --json` prints and the
+        dashboard's `/api/search` answers): every hit's listing with its score and highlights."""
+        return {
+            "query": query,
+            "total": self.total,
+            "hits": [
+                {
+                    **hit.listing.model_dump(mode="json"),
+                    "score": hit.score,
+                    "highlights": hit.highlights,
+                }
+                for hit in self.hits
+            ],
+            "facets": {
+                name: [{"value": bucket.value, "count": bucket.count} for bucket in buckets]
+                for name, buckets in self.facets.items()
+            },
+        }
 
 
 @runtime_checkable

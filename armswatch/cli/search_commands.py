@@ -67,7 +67,7 @@ def search(
     finally:
         index.close()
     if as_json:
-        document = _result_json(query, result)
+        document = result.document(query)
         document["versions"] = "earlier" if history else "current"
         typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
     elif history:
@@ -122,25 +122,6 @@ def stats() -> None:
 
 def _sort(value: str) -> SortOrder:
     return value  # type: ignore[return-value]  # checked against the allowed values above
-
-
-def _result_json(query: str, result: SearchResult) -> dict[str, Any]:
-    return {
-        "query": query,
-        "total": result.total,
-        "hits": [
-            {
-                **hit.listing.model_dump(mode="json"),
-                "score": hit.score,
-                "highlights": hit.highlights,
-            }
-            for hit in result.hits
-        ],
-        "facets": {
-            name: [{"value": b.value, "count": b.count} for b in buckets]
-            for name, buckets in result.facets.items()
-        },
-    }
 
 
 def _version_json(version: Listing) -> dict[str, Any]:

@@ -145,24 +145,8 @@ def page_url(q: str, sort: str = "relevance", limit: int = PAGE_SIZES[0], offset
 
 
 def result_json(query: str, result: SearchResult) -> dict[str, Any]:
-    """The document `armswatch search --json` prints (the CLI's `_result_json`)."""
-    return {
-        "query": query,
-        "total": result.total,
-        "hits": [
-            {
-                **hit.listing.model_dump(mode="json"),
-                "score": hit.score,
-                "highlights": hit.highlights,
-            }
-            for hit in result.hits
-        ],
-        "facets": {
-            name: [{"value": bucket.value, "count": bucket.count} for bucket in buckets]
-            for name, buckets in result.facets.items()
-        },
-        "versions": "current",
-    }
+    """The document `armswatch search --json` prints."""
+    return {**result.document(query), "versions": "current"}
 
 
 def _search(
