@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from armswatch.health import SourceHealth, judge
+from armswatch.run_errors import logged_message
 from armswatch.runs import CrawlRun, RunStore
 from armswatch.settings import AppSettings
 from crawlers.errors import SourceConfigError
@@ -167,12 +168,7 @@ def _logged_error(record: dict[str, Any]) -> tuple[LoggedError | None, str | Non
         logged = datetime.fromisoformat(str(record["time"]))
     except (KeyError, ValueError):
         return None, None
-    message = " ".join(str(record.get("message", "")).split())
-    url = record.get("url")
-    if url and str(url) not in message:
-        message = f"{message} ({url})"
-    if len(message) > _MAX_MESSAGE:
-        message = message[: _MAX_MESSAGE - 1] + "…"
+    message = logged_message(record, _MAX_MESSAGE)
     error = LoggedError(logged, level if level in _ERROR_LEVELS else "extraction", message)
     return error, _owner(record)
 

@@ -81,7 +81,7 @@ def first_logged_error(
     anonymous = [record for record in records if _belongs_to(record, source) is None]
     for candidates in (_errors(own), _errors(anonymous), _extraction_errors(own)):
         for record in candidates:
-            return _message(record)
+            return logged_message(record)
     return None
 
 
@@ -117,13 +117,15 @@ def _extraction_errors(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [record for record in records if record.get("event") == "extraction_error"]
 
 
-def _message(record: dict[str, Any]) -> str:
+def logged_message(record: dict[str, Any], max_length: int = _MAX_MESSAGE) -> str:
+    """A log record's message on one line, its URL added when the text lacks it, cut to
+    `max_length` characters."""
     message = " ".join(str(record.get("message", "")).split())
     url = record.get("url")
     if url and str(url) not in message:
         message = f"{message} ({url})"
-    if len(message) > _MAX_MESSAGE:
-        message = message[: _MAX_MESSAGE - 1] + "…"
+    if len(message) > max_length:
+        message = message[: max_length - 1] + "…"
     return message
 
 
