@@ -53,8 +53,9 @@ class TrendFilters:
     interval: str
 
     @classmethod
-    def parse(cls, category: str, since: str, interval: str) -> TrendFilters:
-        """The filters from the query string; HTTP 400 naming the bad value."""
+    def parse(cls, category: str = "", since: str = "90d", interval: str = "week") -> TrendFilters:
+        """The filters from the query string (a dependency of the routes); HTTP 400 naming the
+        bad value."""
         if category and category not in CATEGORIES:
             raise HTTPException(400, f"unknown category {category!r}; use {', '.join(CATEGORIES)}")
         if interval not in INTERVALS:
@@ -67,15 +68,15 @@ class TrendFilters:
         return cls(category or None, duration, interval)
 
 
+Filters = Annotated[TrendFilters, Depends(TrendFilters.parse)]
+
+
 @router.get("/trends")
 def trends_page(
     request: Request,
     user: Annotated[CurrentUser, Depends(require(Role.analyst))],
-    category: str = "",
-    since: str = "90d",
-    interval: str = "week",
+    filters: Filters,
 ) -> Response:
-    filters = TrendFilters.parse(category, since, interval)
     data = _trends(request, filters)
     audit(request, "trends.view", "/trends", **_described(filters))
     return render(
@@ -94,11 +95,8 @@ def trends_page(
 def trends_api(
     request: Request,
     user: Annotated[CurrentUser, Depends(require(Role.analyst))],
-    category: str = "",
-    since: str = "90d",
-    interval: str = "week",
+    filters: Filters,
 ) -> Response:
-    filters = TrendFilters.parse(category, since, interval)
     data = _trends(request, filters)
     audit(request, "trends.view", "/api/trends", **_described(filters))
     return JSONResponse(data)
