@@ -122,11 +122,24 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def dashboard_url(demo_app: FastAPI) -> Iterator[str]:
-    """A real uvicorn server of the demo dashboard on 127.0.0.1."""
+def browser_data(demo_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the demo crawl for the browser tests, which triage alerts, answer CAPTCHAs and
+    add accounts: what they write never reaches the session's shared demo data."""
+    return copy_demo_data(demo_data, tmp_path_factory.mktemp("browser") / "data")
+
+
+@pytest.fixture(scope="session")
+def browser_app(browser_data: Path) -> FastAPI:
+    """The dashboard the browser tests drive, over `browser_data`."""
+    return make_app(browser_data)
+
+
+@pytest.fixture(scope="session")
+def dashboard_url(browser_app: FastAPI) -> Iterator[str]:
+    """A real uvicorn server of the demo dashboard (over `browser_data`) on 127.0.0.1."""
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(demo_app, host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(browser_app, host="127.0.0.1", port=port, log_level="warning")
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -18,7 +18,7 @@ from tests.dashboards.conftest import save_screenshot
 
 
 def test_an_administrator_adds_an_account_and_reads_the_audit_trail(
-    page_as: Callable[[Role], Any], demo_data: Path
+    page_as: Callable[[Role], Any], browser_data: Path
 ) -> None:
     username = f"browser-{uuid4().hex[:8]}"
     page = page_as(Role.administrator)
@@ -33,7 +33,7 @@ def test_an_administrator_adds_an_account_and_reads_the_audit_trail(
     assert f"Added {username} (supervisor)." in page.locator(".flash").inner_text()
     row = page.locator(f'tr[data-username="{username}"]')
     assert row.count() == 1 and "supervisor" in row.inner_text()
-    account = AccountStore(demo_data / "dashboard.db").get(username)
+    account = AccountStore(browser_data / "dashboard.db").get(username)
     assert account is not None and account.role == Role.supervisor
     save_screenshot(page, "admin-users")
 

@@ -1,8 +1,8 @@
 """The alerts inbox in Chromium: open the inbox and an alert, acknowledge it, dismiss two at once
 (picked with "select all").
 
-The demo dashboard's alerts are shared by the session, so the test acts only on alerts it adds
-(under a rule of its own) to the shared alerts store.
+The browser tests' dashboard serves a copy of the demo crawl (`browser_data`), shared by the
+browser tests, so the test acts only on alerts it adds under a rule of its own.
 """
 
 from __future__ import annotations
@@ -38,9 +38,9 @@ def _status(data_dir: Path, alert_id: str) -> str | None:
 
 
 def test_an_analyst_triages_alerts_in_the_inbox(
-    page_as: Callable[[Role], Any], demo_data: Path
+    page_as: Callable[[Role], Any], browser_data: Path
 ) -> None:
-    opened, *others = _fresh_alerts(demo_data, 3)
+    opened, *others = _fresh_alerts(browser_data, 3)
     page = page_as(Role.analyst)
 
     page.goto("/alerts")
@@ -58,7 +58,7 @@ def test_an_analyst_triages_alerts_in_the_inbox(
     page.wait_for_load_state()
     assert page.locator("[data-status]").inner_text() == "acknowledged"
     assert page.get_by_text("looked at it in the browser").count() == 1
-    assert _status(demo_data, opened.id) == "acknowledged"
+    assert _status(browser_data, opened.id) == "acknowledged"
 
     page.goto(f"/alerts?rule={opened.rule}")
     bulk = page.locator("[data-bulk][value=dismiss]")
@@ -71,10 +71,10 @@ def test_an_analyst_triages_alerts_in_the_inbox(
     bulk.click()
     page.wait_for_url(f"**/alerts?*rule={opened.rule}*")
     assert page.locator("tr[data-alert]").count() == 0  # gone from the new ones
-    assert [_status(demo_data, alert.id) for alert in others] == ["dismissed", "dismissed"]
+    assert [_status(browser_data, alert.id) for alert in others] == ["dismissed", "dismissed"]
     dismissed = page.locator(".alert-tabs a", has_text="Dismissed").locator(".count")
     assert dismissed.inner_text() == "2"
 
-    bulk_entries = AuditLog(demo_data / "audit.db").entries(action="alert.bulk", limit=10)
+    bulk_entries = AuditLog(browser_data / "audit.db").entries(action="alert.bulk", limit=10)
     mine = [e for e in bulk_entries if set(e.detail["alert_ids"]) == {a.id for a in others}]
     assert [e.username for e in mine] == [USERS[Role.analyst]]

@@ -21,7 +21,7 @@ def _query_of(url: str) -> dict[str, list[str]]:
 
 
 def test_an_analyst_searches_narrows_sorts_pages_saves_and_exports(
-    page_as: Callable[[Role], Any], demo_data: Path
+    page_as: Callable[[Role], Any], browser_data: Path
 ) -> None:
     page = page_as(Role.analyst)
     page.fill("input#q", "glock")
@@ -36,7 +36,7 @@ def test_an_analyst_searches_narrows_sorts_pages_saves_and_exports(
     assert query.startswith("glock AND ships_to:")
     page.click("nav.sorts >> text=Price ↑")
     page.wait_for_url("**sort=price_asc**")
-    index = open_index(f"sqlite:///{demo_data / 'armswatch.db'}")
+    index = open_index(f"sqlite:///{browser_data / 'armswatch.db'}")
     try:
         total = index.count(query)
         cheapest = index.search(query, limit=1, sort="price_asc").hits[0].listing.id

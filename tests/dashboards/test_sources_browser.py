@@ -19,7 +19,7 @@ Page = Any  # playwright.sync_api.Page
 
 
 def test_a_supervisor_reads_source_health_and_opens_a_source(
-    page_as: Callable[[Role], Page], demo_data: Path
+    page_as: Callable[[Role], Page], browser_data: Path
 ) -> None:
     page = page_as(Role.supervisor)
     page.goto("/sources")
@@ -31,7 +31,7 @@ def test_a_supervisor_reads_source_health_and_opens_a_source(
 
     market.get_by_role("link", name="demo-market").click()
     page.wait_for_url("**/sources/demo-market")
-    store = RunStore(demo_data / "runs.db")
+    store = RunStore(browser_data / "runs.db")
     try:
         runs = store.recent("demo-market", 50)
     finally:
@@ -43,9 +43,9 @@ def test_a_supervisor_reads_source_health_and_opens_a_source(
 
 
 def test_a_supervisor_answers_a_captcha_task(
-    page_as: Callable[[Role], Page], demo_data: Path
+    page_as: Callable[[Role], Page], browser_data: Path
 ) -> None:
-    store = CaptchaStore(demo_data / "captcha.db")
+    store = CaptchaStore(browser_data / "captcha.db")
     task = store.file(
         "demo-onion", "buyer-1", "http://market.onion/login", captcha_png(task_seed())
     )
@@ -69,7 +69,7 @@ def test_a_supervisor_answers_a_captcha_task(
 
 
 def test_a_supervisor_reads_the_rules_and_back_tests_one(
-    page_as: Callable[[Role], Page], demo_app: FastAPI
+    page_as: Callable[[Role], Page], browser_app: FastAPI
 ) -> None:
     page = page_as(Role.supervisor)
     page.goto("/rules")
