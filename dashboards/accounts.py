@@ -7,16 +7,14 @@ account's `session_epoch`, and the epoch moves on every such change.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from dashboards.roles import Role
+from dashboards.sqlite_file import SqliteFile
 
 MIN_PASSWORD_LENGTH = 12
 _SCHEMA = """
@@ -47,17 +45,8 @@ class Account:
     created_at: datetime
 
 
-class AccountStore:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._db() as db:
-            db.execute(_SCHEMA)
-
-    @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        with closing(sqlite3.connect(self.path, timeout=30)) as db, db:
-            yield db
+class AccountStore(SqliteFile):
+    schema = _SCHEMA
 
     def add(self, username: str, role: Role, password: str) -> Account:
         username = _checked_username(username)

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
+
+from dashboards.sqlite_file import SqliteFile
 
 GENESIS = "0" * 64
 _SCHEMA = """
@@ -47,11 +45,14 @@ class AuditEntry:
     username: str
     action: str
     target: str
-    detail: dict[str, Any]
+    detail_json: str  # as stored and hashed
     address: str
     previous_hash: str
     hash: str
-    detail_json: str = "{}"  # as stored and hashed
+
+    @property
+    def detail(self) -> dict[str, Any]:
+        return dict(json.loads(self.detail_json))
 
     def row(self) -> list[str]:
         """The entry as CSV cells, in `COLUMNS` order."""
@@ -59,17 +60,9 @@ class AuditEntry:
                 self.detail_json, self.address, self.hash]  # fmt: skip
 
 
-class AuditLog:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._db() as db:
-            db.executescript(_SCHEMA)
-
-    @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        with closing(sqlite3.connect(self.path, timeout=30, isolation_level=None)) as db:
-            yield db
+class AuditLog(SqliteFile):
+    schema = _SCHEMA
+    autocommit = True
 
     def record(
         self, username: str, action: str, target: str, address: str, **detail: Any
@@ -94,10 +87,7 @@ class AuditLog:
                 db.execute("ROLLBACK")
                 raise
         seq = cursor.lastrowid or 0
-        stored = json.loads(detail_json)
-        return AuditEntry(
-            seq, at, username, action, target, stored, address, previous, digest, detail_json
-        )
+        return AuditEntry(seq, at, username, action, target, detail_json, address, previous, digest)
 
     def entries(
         self,
@@ -155,4 +145,4 @@ def _digest(previous: str, fields: tuple[str, ...]) -> str:
 def _entry(row: tuple[Any, ...]) -> AuditEntry:
     seq, at, username, action, target, detail, address, previous, digest = row
     return AuditEntry(seq, datetime.fromisoformat(at), username, action, target,
-                      json.loads(detail), address, previous, digest, detail)  # fmt: skip
+                      detail, address, previous, digest)  # fmt: skip

@@ -6,12 +6,10 @@ name again replaces that search).
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
+
+from dashboards.sqlite_file import SqliteFile
 
 MAX_NAME_LENGTH = 120
 MAX_QUERY_LENGTH = 4000
@@ -42,17 +40,8 @@ class SavedSearch:
     created_at: datetime
 
 
-class SavedSearches:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._db() as db:
-            db.execute(_SCHEMA)
-
-    @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        with closing(sqlite3.connect(self.path, timeout=30)) as db, db:
-            yield db
+class SavedSearches(SqliteFile):
+    schema = _SCHEMA
 
     def save(self, username: str, name: str, query: str, sort: str) -> SavedSearch:
         """Save (or, under a name the account used before, replace) a search."""
