@@ -15,9 +15,9 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 
 from crawlers.listing import Listing
+from intel.sharing.tracing import inert_cell
 
 JOIN = "; "
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_COLUMNS = (
     "id", "market", "source", "url", "title", "category", "make", "model", "calibre",
     "price_amount", "price_currency", "price_amount_usd", "vendor", "ships_from", "ships_to",
@@ -95,6 +95,4 @@ def _csv_line(cells: list[Cell]) -> str:
 
 def _inert(cell: Cell) -> Cell:
     """A text cell a spreadsheet shows as text, never runs as a formula."""
-    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
-        return "'" + cell
-    return cell
+    return inert_cell(cell) if isinstance(cell, str) else cell

@@ -24,7 +24,7 @@ from dashboards.context import accounts, audit, audit_log
 from dashboards.roles import Role
 from dashboards.security import CurrentUser, require, start_session
 from dashboards.templating import render
-from intel.sharing.tracing import FORMULA_STARTS
+from intel.sharing.tracing import inert_cell
 
 router = APIRouter()
 
@@ -200,16 +200,10 @@ def _csv_lines(request: Request) -> Iterator[str]:
     offset = 0
     while True:
         batch = log.entries(limit=EXPORT_BATCH, offset=offset, newest_first=False)
-        writer.writerows([_cell(value) for value in entry.row()] for entry in batch)
+        writer.writerows([inert_cell(value) for value in entry.row()] for entry in batch)
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
         if len(batch) < EXPORT_BATCH:
             return
         offset += EXPORT_BATCH
-
-
-def _cell(value: str) -> str:
-    """A cell a spreadsheet would run as a formula (a username typed at the login page such as
-    `=HYPERLINK(...)`) prefixed with `'`, so it is shown as text."""
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value

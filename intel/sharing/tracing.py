@@ -205,4 +205,9 @@ def _cell(value: Any) -> str:
         text = LIST_SEPARATOR.join(str(item) for item in value)
     else:
         text = str(value)
+    return inert_cell(text)
+
+
+def inert_cell(text: str) -> str:
+    """A CSV cell a spreadsheet shows as text: one that would run as a formula gets a `'`."""
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
