@@ -28,7 +28,7 @@ def sessions(app: FastAPI) -> dict[Role, LoggedIn]:
     return {role: log_in(app, role) for role in Role}
 
 
-def _routes(app: FastAPI) -> list[tuple[str, str, Role | None]]:
+def _routes() -> list[tuple[str, str, Role | None]]:
     """(method, a concrete path, the role the route declares) for every guarded route."""
     walked = []
     for route in view_routes():
@@ -40,7 +40,7 @@ def _routes(app: FastAPI) -> list[tuple[str, str, Role | None]]:
 
 
 def test_every_route_but_the_login_page_declares_a_role(app: FastAPI) -> None:
-    routes = _routes(app)
+    routes = _routes()
     assert len(routes) > 10, "the views are not registered"
     undeclared = [(method, path) for method, path, role in routes if role is None]
     assert undeclared == []
@@ -52,7 +52,7 @@ def test_no_route_answers_without_a_session(app: FastAPI) -> None:
     anonymous = TestClient(app, base_url="http://127.0.0.1")
     anonymous.get("/login")  # an anonymous session with a CSRF token, but no account
     answered = {}
-    for method, path, _ in _routes(app):
+    for method, path, _ in _routes():
         status = anonymous.request(method, path, follow_redirects=False).status_code
         expected = 303 if method == "GET" and not path.startswith("/api/") else 401
         if status != expected:
@@ -63,7 +63,7 @@ def test_no_route_answers_without_a_session(app: FastAPI) -> None:
 def test_no_route_answers_a_lower_role(app: FastAPI, sessions: dict[Role, LoggedIn]) -> None:
     answered = {}
     checked = 0
-    for method, path, role in _routes(app):
+    for method, path, role in _routes():
         assert role is not None
         for lower in (candidate for candidate in Role if candidate < role):
             session = sessions[lower]
@@ -82,7 +82,7 @@ def test_no_unsafe_request_passes_without_the_csrf_token(
     app: FastAPI, sessions: dict[Role, LoggedIn]
 ) -> None:
     administrator = sessions[Role.administrator]
-    unsafe = [(method, path) for method, path, _ in _routes(app) if method not in SAFE]
+    unsafe = [(method, path) for method, path, _ in _routes() if method not in SAFE]
     assert unsafe, "no form posts at all"
     passed = {}
     for method, path in unsafe:
@@ -111,3 +111,30 @@ def test_a_session_cookie_signed_with_another_key_is_refused(tmp_path: Path) -> 
     forged = TimestampSigner("not the key").sign(b'{"user": "administrator-1", "epoch": 0}')
     session.client.cookies.set("armswatch_session", forged.decode())
     assert session.client.get("/search", follow_redirects=False).status_code == 303
+
+
+def test_chromium_is_refused_every_route_without_a_session_or_with_a_lower_role(
+    browser: object, dashboard_url: str, page_as: object
+) -> None:
+    """The same walk through Chromium (Playwright's request context shares the browser's
+    cookies) against the real uvicorn server."""
+    anonymous = browser.new_context(base_url=dashboard_url)  # type: ignore[attr-defined]
+    analyst = page_as(Role.analyst)  # type: ignore[operator]
+    csrf = analyst.locator('meta[name="csrf-token"]').get_attribute("content")
+    refused: dict[str, int] = {}
+    try:
+        for method, path, role in _routes():
+            answer = anonymous.request.fetch(path, method=method, max_redirects=0)
+            expected = 303 if method == "GET" and not path.startswith("/api/") else 401
+            if answer.status != expected:
+                refused[f"anonymous {method} {path}"] = answer.status
+            if role is not None and role > Role.analyst:
+                headers = {} if method in SAFE else {"X-CSRF-Token": csrf}
+                answer = analyst.request.fetch(
+                    path, method=method, headers=headers, max_redirects=0
+                )
+                if answer.status != 403:
+                    refused[f"analyst {method} {path}"] = answer.status
+    finally:
+        anonymous.close()
+    assert refused == {}
