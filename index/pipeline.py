@@ -1,5 +1,14 @@
 """Scrapy item pipeline that writes listings and vendor profiles into the index in batches.
 
+It is the last pipeline, and it writes what left the pipelines: items are buffered on Scrapy's
+`item_scraped` signal (as Scrapy's feed exports take them), not in `process_item`, which passes
+every item on. So every listing a batch writes has been reported scraped first, and the crawl
+frontier, which counts a request done when its items are scraped, knows it done before the
+batch's `durable_checkpoint`. Buffered in `process_item`, a burst of items (a whole extraction
+batch resumed at once) could fill several batches, all written before Scrapy's scraper, which
+resumes each item on a later turn of the event loop, reported the first of them scraped: a
+crawl killed then fetched all of them again.
+
 A batch the index refuses (or cannot be reached for) is spooled to JSON-lines files beside the
 index, `listings.jsonl` and `vendors.jsonl` in the spool directory, and replayed when the next
 crawl opens the index, and again when a crawl closes, so nothing collected is lost. A replay
@@ -27,6 +36,7 @@ from pathlib import Path
 from typing import Any, Self, TypeVar
 
 from pydantic import BaseModel
+from scrapy import signals as scrapy_signals
 from scrapy.crawler import Crawler
 from scrapy.signalmanager import SignalManager
 from scrapy.statscollectors import StatsCollector
@@ -86,13 +96,15 @@ class IndexPipeline:
         settings = crawler.settings
         assert crawler.stats is not None
         default_batch = int(os.environ.get("ARMSWATCH_INDEX_BATCH") or DEFAULT_BATCH)
-        return cls(
+        pipeline = cls(
             index_url=settings.get("ARMSWATCH_INDEX_URL"),
             spool_dir=Path(settings.get("ARMSWATCH_SPOOL_DIR", "data/spool")),
             stats=crawler.stats,
             batch_size=max(settings.getint("ARMSWATCH_INDEX_BATCH", default_batch), 1),
             signals=crawler.signals,
         )
+        crawler.signals.connect(pipeline.item_scraped, signal=scrapy_signals.item_scraped)
+        return pipeline
 
     @property
     def listings_spool(self) -> Path:
@@ -112,13 +124,20 @@ class IndexPipeline:
         self._replay_spool()
 
     def process_item(self, item: Any, spider: Any = None) -> Any:
+        """Pass the item on: it is written once scraped (see the module docstring)."""
+        return item
+
+    def item_scraped(self, item: Any, **_: Any) -> None:
+        self.write(item)
+
+    def write(self, item: Any) -> None:
+        """Buffer a listing or a vendor profile; write the batch once it is full."""
         if isinstance(item, Listing):
             self.listings.append(item)
         elif isinstance(item, VendorProfile):
             self.vendors.append(item)
         if len(self.listings) + len(self.vendors) >= self.batch_size:
             self.flush()
-        return item
 
     def close_spider(self, spider: Any = None) -> None:
         flushed = self.flush()

@@ -19,8 +19,10 @@ What is durable when:
   flush: it covers what was done before it, applied at the next call into the scheduler (by
   then the flush has returned; a kill before that only leaves the checkpoint unrecorded).
 
-Done lags written: an item reaches the index pipeline's buffer before Scrapy sends its
-`item_scraped`, so a batch's last requests are covered by the next checkpoint, not their own.
+The index pipeline buffers items on `item_scraped` too (after this scheduler hears it, but for
+the one item that fills a batch: Scrapy calls receivers in the order they connected, and the
+pipeline connected first), so a batch's checkpoint covers the requests of its items, but for
+that one, which the next checkpoint covers.
 
 A crawl is open from its start until it closes complete (`finished`, or spent its page or
 listing budget: a run that did its job). A crawl that starts and finds an open crawl of the

@@ -178,7 +178,7 @@ def test_the_crawl_pipeline_spools_a_refused_batch_and_replays_it(
     set_write_block(index, True)
     try:
         for listing in many_listings(2):
-            pipeline.process_item(listing)
+            pipeline.write(listing)
     finally:
         set_write_block(index, False)
     assert stats.values["armswatch/listings_spooled"] == 2
