@@ -87,7 +87,7 @@ class DetailPage(_Config):
         if value is not None:
             try:
                 compiled = re.compile(value)
-            except re.error as exc:
+            except (re.error, OverflowError, RecursionError) as exc:  # huge {n}, deep ( )
                 raise ValueError(f"not a valid regular expression: {value!r} ({exc})") from exc
             if compiled.groups < 1:
                 raise ValueError("the pattern needs one group `( )` around the id")
@@ -121,6 +121,36 @@ class Limits(_Config):
         default_factory=list,
         description="host names the crawl may visit; default: those of start_urls",
     )
+    # safety against hostile and broken sites (crawlers.safety): what is cut is an anomaly
+    max_page_bytes: int = Field(
+        default=5 * 1024 * 1024,
+        ge=64 * 1024,
+        description="bytes of a page, downloaded or decompressed, at most (bigger: skipped)",
+    )
+    max_redirects: int = Field(default=5, ge=0, le=30, description="redirects followed per page")
+    max_url_length: int = Field(
+        default=2048, ge=64, description="characters of a followed link, at most (traps)"
+    )
+    max_path_repeats: int = Field(
+        default=3,
+        ge=2,
+        description="times one path segment (or a run of them) may repeat in a followed link",
+    )
+    calendar_years: int = Field(
+        default=10,
+        ge=1,
+        description="links naming a date more than this many years ago (or more than a year"
+        " ahead) are not followed: calendar traps",
+    )
+    parse_seconds: float = Field(
+        default=10.0, gt=0, description="CPU seconds for reading one page's fields, at most"
+    )
+    max_parse_depth: int = Field(
+        default=512, ge=32, description="element nesting a page may have before it is flagged"
+    )
+    max_field_chars: int = Field(
+        default=200_000, ge=1000, description="characters kept of one field's text"
+    )
 
 
 class Photos(_Config):
@@ -141,6 +171,11 @@ class RateLimit(_Config):
     autothrottle_target_concurrency: float = Field(default=2.0, gt=0)
     retries: int = Field(default=3, ge=0, le=20)
     timeout: float = Field(default=60.0, gt=0, description="seconds per request")
+    retry_after_max: float = Field(
+        default=120.0,
+        ge=0,
+        description="seconds waited at most when a site answers 429 or 503 with Retry-After",
+    )
 
 
 class Source(AccessMixin):

@@ -15,6 +15,7 @@ that page's SHA-256, and the screenshot file when the browser took one.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +26,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
+from crawlers.anomalies import record_anomaly
 from crawlers.browser.actions import browser_meta, screenshot_png
 from crawlers.browser.screenshots import save_screenshot, with_screenshot
 from crawlers.browser.settings import SCREENSHOTS_DIR
@@ -32,6 +34,7 @@ from crawlers.evidence.meta import EVIDENCE
 from crawlers.evidence.records import Capture
 from crawlers.extraction import ExtractionError, listing_from_page, vendor_from_page
 from crawlers.listing import Evidence, Listing
+from crawlers.safety.pages import PageChecks
 from crawlers.source import Source
 from crawlers.vendor_profile import VendorProfile
 
@@ -48,6 +51,14 @@ class SourceSpider(scrapy.Spider):
         self.source = source
         self.allowed_domains = source.domains
         self.browser = source.render == "browser"
+        self._checks: PageChecks | None = None
+
+    @property
+    def checks(self) -> PageChecks:
+        """The safety checks on parsed pages (`crawlers.safety.pages`), once crawling."""
+        if self._checks is None:
+            self._checks = PageChecks(self.source.limits, self.crawler.stats)
+        return self._checks
 
     async def start(self) -> AsyncIterator[Request]:
         for url in self.source.start_urls:
@@ -67,13 +78,18 @@ class SourceSpider(scrapy.Spider):
             self._count_error("not_text", response.url, "index page is not HTML")
             return
         self._count("pages/index")
+        started = time.thread_time()
+        self.checks.check(response)
         index = self.source.index
         links = index.listing_links.values(response.selector, every=True)
+        follow = [
+            link for found in index.follow for link in found.values(response.selector, every=True)
+        ]
+        self.checks.spent(started, response.url)
         for link in links:
             yield response.follow(link, callback=self.parse_detail, **self._fetch(detail=True))
-        for selector in index.follow:
-            for link in selector.values(response.selector, every=True):
-                yield response.follow(link, callback=self.parse_index, **self._fetch())
+        for link in follow:
+            yield response.follow(link, callback=self.parse_index, **self._fetch())
         yield from self._next_pages(response, page, found_listings=bool(links))
 
     def _next_pages(self, response: TextResponse, page: int, *, found_listings: bool) -> Output:
@@ -82,6 +98,8 @@ class SourceSpider(scrapy.Spider):
             return
         if page >= pagination.max_pages:
             self._count("pagination/max_pages_reached")
+            detail = f"{pagination.max_pages} pages followed"
+            record_anomaly(self.crawler.stats, "trap_pagination", response.url, detail=detail)
             return
         if pagination.next is not None:
             next_link = pagination.next.first(response.selector)
@@ -108,7 +126,9 @@ class SourceSpider(scrapy.Spider):
             self._count_error("not_text", response.url, "detail page is not HTML")
             return
         self._count("pages/detail")
+        started = time.thread_time()
         try:
+            self.checks.check(response)
             listing = listing_from_page(self.source, response.url, response.selector, _now())
         except ExtractionError as error:
             self._count_error(f"missing_{error.field}", response.url, error.reason)
@@ -116,7 +136,9 @@ class SourceSpider(scrapy.Spider):
         except Exception as error:  # one broken page never stops the crawl
             self._count_error("exception", response.url, f"{type(error).__name__}: {error}")
             return
-        yield self._with_evidence(listing, response)
+        finally:
+            self.checks.spent(started, response.url)
+        yield self._with_evidence(self.checks.cap_fields(listing), response)
         if listing.vendor and listing.vendor.profile_url and self.source.vendor_page:
             yield response.follow(
                 listing.vendor.profile_url,

@@ -15,8 +15,10 @@ from crawlers.evidence.middleware import EVIDENCE_DIR, MIDDLEWARE
 from crawlers.source import Source
 from tests.conftest import REPO
 
-HTTP_COMPRESSION = "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware"
-REDIRECT = "scrapy.downloadermiddlewares.redirect.RedirectMiddleware"
+# Scrapy's, counting what they refuse (crawlers.safety)
+HTTP_COMPRESSION = "crawlers.safety.downloads.CappedCompressionMiddleware"
+REDIRECT = "crawlers.safety.downloads.LoopAwareRedirectMiddleware"
+CHARSET = "crawlers.safety.charsets.CharsetMiddleware"
 META_REFRESH = "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware"
 RETRY = "scrapy.downloadermiddlewares.retry.RetryMiddleware"
 CHALLENGES = "crawlers.challenges.middleware.ChallengeMiddleware"
@@ -61,5 +63,5 @@ def test_responses_reach_the_evidence_middleware_decoded_and_before_they_are_rep
     # process_response runs in reverse: from the downloader's end to the engine's
     chain = list(reversed(build_component_list(settings.getwithbase("DOWNLOADER_MIDDLEWARES"))))
     at = chain.index
-    assert at(REDIRECT) < at(HTTP_COMPRESSION) < at(MIDDLEWARE)
+    assert at(REDIRECT) < at(HTTP_COMPRESSION) < at(MIDDLEWARE) < at(CHARSET)
     assert at(MIDDLEWARE) < at(CHALLENGES) < at(META_REFRESH) < at(RETRY)
