@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from armswatch.run_errors import UNREACHABLE, error_kinds, first_logged_error
+from crawlers.anomalies import anomaly_counts
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -140,6 +141,11 @@ class CrawlRun:
     @property
     def error_kinds(self) -> dict[str, int]:
         return error_kinds(self.stats)
+
+    @property
+    def anomalies(self) -> dict[str, int]:
+        """What the run cut, skipped or gave up on, by kind (`crawlers.anomalies`)."""
+        return anomaly_counts(self.stats)
 
     @property
     def failure_reason(self) -> str | None:

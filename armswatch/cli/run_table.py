@@ -12,7 +12,16 @@ from armswatch.runs import CrawlRun
 
 def print_runs(runs: Sequence[CrawlRun], console: Console) -> None:
     table = Table(
-        "source", "finished", "pages", "listings", "new", "changed", "errors", "MB", "seconds"
+        "source",
+        "finished",
+        "pages",
+        "listings",
+        "new",
+        "changed",
+        "errors",
+        "anomalies",
+        "MB",
+        "seconds",
     )
     for run in runs:
         table.add_row(
@@ -25,6 +34,7 @@ def print_runs(runs: Sequence[CrawlRun], console: Console) -> None:
             str(run.new),
             str(run.changed),
             str(run.errors),
+            str(sum(run.anomalies.values())),
             f"{run.bytes / 1e6:.1f}",
             f"{run.duration:.1f}",
         )

@@ -120,9 +120,9 @@ def _histories(
 
 def _runs_table(found: Sequence[CrawlRun]) -> Table:
     table = Table("source", "started", "seconds", "outcome", "pages", "listings", "new")
-    for name in ("changed", "removed", "errors", "MB"):
+    for name in ("changed", "removed", "errors", "anomalies", "MB"):
         table.add_column(name, justify="right")
-    table.add_column("errors by kind · failure reason", overflow="fold")
+    table.add_column("errors by kind · anomalies by kind · failure reason", overflow="fold")
     for run in found:
         table.add_row(
             escape(run.source),
@@ -135,6 +135,7 @@ def _runs_table(found: Sequence[CrawlRun]) -> Table:
             str(run.changed),
             str(run.removed),
             str(run.errors),
+            str(sum(run.anomalies.values())),
             f"{run.bytes / 1e6:.1f}",
             escape(_what_went_wrong(run)),
         )
@@ -150,8 +151,9 @@ def _outcome(run: CrawlRun) -> str:
 
 def _what_went_wrong(run: CrawlRun) -> str:
     kinds = ", ".join(f"{kind} {count}" for kind, count in run.error_kinds.items())
+    anomalies = ", ".join(f"{kind} {count}" for kind, count in sorted(run.anomalies.items()))
     reason = run.failure_reason
-    return " · ".join(part for part in (kinds, reason) if part)
+    return " · ".join(part for part in (kinds, anomalies and f"cut: {anomalies}", reason) if part)
 
 
 def _status_table(health: Sequence[SourceHealth], now: datetime) -> Table:

@@ -151,3 +151,28 @@ def test_an_unknown_source_is_bad_input(tmp_path: Path, monkeypatch: pytest.Monk
     cli = _cli(tmp_path / "data", tmp_path, monkeypatch)
     assert cli.invoke(_app(), ["runs", "nowhere"]).exit_code == 2
     assert cli.invoke(_app(), ["sources", "status", "nowhere"]).exit_code == 2
+
+
+def test_runs_show_what_a_crawl_cut_by_kind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sources_dir = tmp_path / "sources"
+    _write_source(sources_dir, "http://127.0.0.1:9", broken=False)
+    cli = _cli(tmp_path / "data", sources_dir, monkeypatch)
+    hostile = {
+        "finish_reason": "finished",
+        "response_received_count": 40,
+        "armswatch/anomalies": 5,
+        "armswatch/anomalies/decompression_bomb": 3,
+        "armswatch/anomalies/timeout": 2,
+    }
+    _record(
+        tmp_path / "data", ("hostile-site", hostile), ("calm-site", {"finish_reason": "finished"})
+    )
+    listed = cli.invoke(_app(), ["runs", "hostile-site"])
+    assert listed.exit_code == 0, listed.output
+    [row] = [row for row in _rows(listed.output) if row and row[0] == "hostile-site"]
+    assert "5" in row  # the anomalies column
+    assert "cut: decompression_bomb 3, timeout 2" in listed.output
+    calm = cli.invoke(_app(), ["runs", "calm-site"])
+    assert "cut:" not in calm.output
