@@ -22,7 +22,7 @@ from crawlers.listing import Listing
 from crawlers.middlewares.page_budget import NOT_A_PAGE
 from crawlers.network import browser_proxy, network_settings
 from crawlers.photos import pipeline as photos
-from crawlers.safety.settings import apply_safety_settings
+from crawlers.safety.settings import PAGE_CHECKS, apply_safety_settings
 from crawlers.settings import base_settings, for_source
 from crawlers.source import Source
 from crawlers.spiders.source_spider import SourceSpider
@@ -75,7 +75,10 @@ def crawl_settings(
     }
     settings.set("DOWNLOADER_MIDDLEWARES", middlewares, "cmdline")
     settings.setdict(frontier_settings(source, app.data_dir), priority="cmdline")
-    apply_safety_settings(settings, source)  # merged into the downloader and spider middlewares
+    if app.safety:  # merged into the downloader and spider middlewares
+        apply_safety_settings(settings, source)
+    else:
+        settings.set(PAGE_CHECKS, False, priority="cmdline")
     if overrides:
         settings.setdict(overrides, priority="cmdline")
     apply_challenge_settings(settings, source, app)  # merged into the downloader middlewares

@@ -19,6 +19,9 @@
   `sqlite:///<data>/schedule.db`; e.g. `postgresql+psycopg://host/armswatch`).
 - `ARMSWATCH_EVIDENCE`: `0` crawls without capturing evidence (default: every response a crawl
   receives goes into WARC files and the ledger under `<data>/evidence`).
+- `ARMSWATCH_SAFETY`: `0` crawls without the hostile-site safety layer (`crawlers.safety`:
+  its middlewares and page checks; Scrapy's size cap stays). For measuring its cost
+  (`benchmarks/crawl.py`), never for real crawls.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ class AppSettings(BaseModel):
     dashboard_url: str = "http://127.0.0.1:8000"
     schedule_url: str | None = None  # None: sqlite:///<data>/schedule.db
     evidence: bool = True  # capture every response into the evidence store
+    safety: bool = True  # the hostile-site safety layer (crawlers.safety)
 
     @classmethod
     def from_env(cls) -> AppSettings:
@@ -74,6 +78,7 @@ class AppSettings(BaseModel):
             rules_dir=Path(rules).resolve(),
             reports_dir=Path(reports).resolve(),
             evidence=os.environ.get("ARMSWATCH_EVIDENCE", "1").strip() != "0",
+            safety=os.environ.get("ARMSWATCH_SAFETY", "1").strip() != "0",
             **{field: value for field, value in optional.items() if value},  # else the default
         )
 

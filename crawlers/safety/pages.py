@@ -54,14 +54,18 @@ def text_length(root: Any) -> int:
 
 
 class PageChecks:
-    """The checks of one source's crawl; the anomalies go to `stats`."""
+    """The checks of one source's crawl; the anomalies go to `stats`. Not `enabled`, they
+    check nothing (a crawl without the safety layer, to measure its cost)."""
 
-    def __init__(self, limits: Limits, stats: _Stats | None) -> None:
+    def __init__(self, limits: Limits, stats: _Stats | None, *, enabled: bool = True) -> None:
         self.limits = limits
         self.stats = stats
+        self.enabled = enabled
 
     def check(self, response: TextResponse) -> None:
         """Flag a page nested too deep, or whose text is much shorter than its bytes."""
+        if not self.enabled:
+            return
         root = response.selector.root
         size = len(response.body)
         budget = self.limits.max_parse_depth
@@ -75,6 +79,8 @@ class PageChecks:
 
     def cap_fields(self, listing: Listing) -> Listing:
         """The listing with each long field cut to `limits.max_field_chars`."""
+        if not self.enabled:
+            return listing
         cap = self.limits.max_field_chars
         cut = {
             name: value[:cap]
@@ -87,6 +93,8 @@ class PageChecks:
 
     def spent(self, started: float, url: str) -> None:
         """Account the CPU a page took since `started` (a `time.thread_time()`)."""
+        if not self.enabled:
+            return
         seconds = time.thread_time() - started
         if self.stats is not None:
             self.stats.max_value(MAX_CPU_STAT, round(seconds, 3))

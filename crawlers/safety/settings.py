@@ -24,6 +24,7 @@ MAX_URL_LENGTH = "ARMSWATCH_MAX_URL_LENGTH"
 MAX_PATH_REPEATS = "ARMSWATCH_MAX_PATH_REPEATS"
 CALENDAR_YEARS = "ARMSWATCH_CALENDAR_YEARS"
 RETRY_AFTER_MAX = "ARMSWATCH_RETRY_AFTER_MAX"
+PAGE_CHECKS = "ARMSWATCH_PAGE_CHECKS"  # the spider's checks on parsed pages (crawlers.safety.pages)
 
 DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
@@ -53,6 +54,7 @@ def safety_settings(source: Source) -> dict[str, Any]:
         MAX_PATH_REPEATS: limits.max_path_repeats,
         CALENDAR_YEARS: limits.calendar_years,
         RETRY_AFTER_MAX: source.rate_limit.retry_after_max,
+        PAGE_CHECKS: True,
     }
 
 

@@ -35,6 +35,7 @@ from crawlers.evidence.records import Capture
 from crawlers.extraction import ExtractionError, listing_from_page, vendor_from_page
 from crawlers.listing import Evidence, Listing
 from crawlers.safety.pages import PageChecks
+from crawlers.safety.settings import PAGE_CHECKS
 from crawlers.source import Source
 from crawlers.vendor_profile import VendorProfile
 
@@ -57,7 +58,8 @@ class SourceSpider(scrapy.Spider):
     def checks(self) -> PageChecks:
         """The safety checks on parsed pages (`crawlers.safety.pages`), once crawling."""
         if self._checks is None:
-            self._checks = PageChecks(self.source.limits, self.crawler.stats)
+            enabled = self.settings.getbool(PAGE_CHECKS, True)
+            self._checks = PageChecks(self.source.limits, self.crawler.stats, enabled=enabled)
         return self._checks
 
     async def start(self) -> AsyncIterator[Request]:
