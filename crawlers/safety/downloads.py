@@ -7,7 +7,8 @@
   loop up to the limit). Both are counted.
 - `DownloadAnomalyMiddleware`: a download that failed for good (after its retries): over the
   size cap (Scrapy's handler cancels it: Content-Length over the cap, or more bytes received),
-  timed out (a server that drips bytes or stalls), or reset by the server.
+  timed out (a server that drips bytes or stalls), or reset by the server. The request is then
+  ignored: the anomaly is its record.
 """
 
 from __future__ import annotations
@@ -65,10 +66,15 @@ class DownloadAnomalyMiddleware:
         return cls(crawler)
 
     def process_exception(self, request: Request, exception: Exception) -> None:
+        """Count the anomaly, then ignore the request: it is recorded, and Scrapy's own
+        "Error downloading" would log it once more (a page given up after retries is already
+        an error logged by `RetryMiddleware`; one over the size cap is the cap working)."""
         kind = download_anomaly(exception)
-        if kind is not None:
-            detail = str(exception) or type(exception).__name__
-            record_anomaly(self.crawler.stats, kind, request.url, detail=detail[:300])
+        if kind is None:
+            return
+        detail = (str(exception) or type(exception).__name__)[:300]
+        record_anomaly(self.crawler.stats, kind, request.url, detail=detail)
+        raise IgnoreRequest(f"{kind}: {detail}") from exception
 
 
 class CappedCompressionMiddleware(HttpCompressionMiddleware):
