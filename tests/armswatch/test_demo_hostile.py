@@ -1,0 +1,27 @@
+"""`armswatch demo --hostile` crawls Hostile Bazaar on 127.0.0.1:8305 and says what it cut."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from armswatch.demo.hostile import NORMAL_LISTINGS, PATIENT_LISTINGS
+from tests.conftest import run_armswatch
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+
+
+def test_the_hostile_demo_captures_every_ordinary_listing_and_shows_the_cuts(
+    tmp_path: Path,
+) -> None:
+    ordinary = len(NORMAL_LISTINGS) + len(PATIENT_LISTINGS)
+    demo = run_armswatch(
+        "demo", "--hostile", data_dir=tmp_path / "data", env={"COLUMNS": "200"}, timeout=500
+    )
+    assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
+    assert f"ordinary listings captured: {ordinary}/{ordinary}" in demo.stdout
+    for kind in ("decompression_bomb", "trap_calendar", "timeout", "charset_mislabelled"):
+        assert kind in demo.stdout, demo.stdout
+    runs = run_armswatch("runs", "demo-hostile", data_dir=tmp_path / "data")
+    assert "cut: " in runs.stdout
