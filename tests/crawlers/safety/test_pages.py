@@ -7,7 +7,7 @@ from typing import Any
 
 from scrapy.http import HtmlResponse
 
-from crawlers.safety.pages import MAX_CPU_STAT, PageChecks, nesting_depth
+from crawlers.safety.pages import MAX_CPU_STAT, PageChecks, nested_at_least
 from crawlers.source import Limits
 from tests.index.conftest import build_listing
 
@@ -28,10 +28,11 @@ def html(body: str) -> HtmlResponse:
     return HtmlResponse("http://m.onion/listing/1", body=body.encode(), encoding="utf-8")
 
 
-def test_nesting_depth_counts_up_to_the_limit() -> None:
+def test_nesting_depth_is_told_at_the_budget() -> None:
     root = html("<html><body>" + "<div>" * 50 + "</div>" * 50 + "</body></html>").selector.root
-    assert nesting_depth(root, 1000) == 52  # html, body, 50 divs
-    assert nesting_depth(root, 10) == 10
+    assert nested_at_least(root, 52)  # html, body, 50 divs
+    assert not nested_at_least(root, 53)
+    assert nested_at_least(root, 10)
 
 
 def test_a_page_nested_past_the_parser_is_flagged_twice() -> None:
