@@ -88,7 +88,7 @@ class FieldSelector(BaseModel):
         if value is not None:
             try:
                 re.compile(value)
-            except re.error as exc:
+            except (re.error, OverflowError, RecursionError) as exc:  # huge {n}, deep ( )
                 raise ValueError(f"not a valid regular expression: {value!r} ({exc})") from exc
         return value
 

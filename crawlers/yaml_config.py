@@ -20,6 +20,8 @@ from crawlers.errors import ConfigError, ConfigProblem
 
 Model = TypeVar("Model", bound=BaseModel)
 KeyLines = dict[tuple[str | int, ...], int]
+MAX_NESTING = 50  # levels of lists and mappings a file may nest
+MAX_VALUES = 10_000  # values a file may hold, counting each repeat of an alias
 
 
 def load_model(path: Path, model: type[Model], error: type[ConfigError], example: str) -> Model:
@@ -49,23 +51,18 @@ def yaml_files(paths: Iterable[Path], exclude: frozenset[str] = frozenset()) -> 
 def read_yaml(path: Path, error: type[ConfigError], example: str) -> tuple[Any, KeyLines]:
     """The document of a YAML file that must hold a mapping, and the line of every key."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         raise error([ConfigProblem(path, "", f"cannot read the file: {exc.strerror}")]) from None
     try:
-        document = yaml.safe_load(text)
-        lines = _key_lines(yaml.compose(text))
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise error([_not_utf8(path, data, exc)]) from None
+    try:
+        document, node = _load_yaml(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = ConfigProblem(
-            path,
-            "",
-            f"not valid YAML: {getattr(exc, 'problem', exc)}",
-            "check indentation and quoting",
-            line,
-        )
-        raise error([problem]) from None
+        raise error([_yaml_problem(path, text, exc)]) from None
+    lines = _key_lines(node)
     if not isinstance(document, dict):
         raise error(
             [
@@ -78,6 +75,112 @@ def read_yaml(path: Path, error: type[ConfigError], example: str) -> tuple[Any, 
             ]
         )
     return document, lines
+
+
+class _RefusedYaml(yaml.MarkedYAMLError):
+    """Valid YAML that a configuration file has no use for, or a value PyYAML cannot read."""
+
+    def __init__(self, problem: str, hint: str, mark: Any) -> None:
+        super().__init__(problem=problem, problem_mark=mark)
+        self.hint = hint
+
+
+class _ConfigLoader(yaml.SafeLoader):
+    """`yaml.SafeLoader` that refuses what no configuration file needs, before it costs time
+    or a RecursionError: values nested more than MAX_NESTING deep, an alias inside the value
+    it names, and aliases that expand to more than MAX_VALUES values ("billion laughs").
+    A scalar PyYAML cannot read (`2024-02-30`, `!!int x`) becomes a YAMLError with its line
+    instead of PyYAML's bare ValueError, KeyError or AttributeError."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self._depth = 0
+        self._sizes: dict[int, int] = {}  # id(node) -> its values, aliases expanded
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            self._refuse_alias_to_itself(event)
+        if self._depth >= MAX_NESTING:
+            problem = f"values nested more than {MAX_NESTING} levels deep"
+            raise _RefusedYaml(problem, "flatten the structure", event.start_mark)
+        self._depth += 1
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        if node is not None and id(node) not in self._sizes:
+            self._count(node)
+        return node
+
+    def _refuse_alias_to_itself(self, event: yaml.AliasEvent) -> None:
+        named = self.anchors.get(event.anchor or "")
+        if named is not None and id(named) not in self._sizes:  # still being composed
+            problem = f"the alias *{event.anchor} stands inside the value it names"
+            raise _RefusedYaml(problem, "an alias cannot repeat its own parent", event.start_mark)
+
+    def _count(self, node: yaml.Node) -> None:
+        size = 1 + sum(self._sizes[id(child)] for child in _children(node))
+        if size > MAX_VALUES:
+            problem = f"more than {MAX_VALUES} values (counting each repeat of an alias)"
+            raise _RefusedYaml(problem, "use fewer aliases, or split the file", node.start_mark)
+        self._sizes[id(node)] = size
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except yaml.YAMLError:
+            raise
+        except (ValueError, LookupError, AttributeError, TypeError, ArithmeticError) as exc:
+            kind = node.tag.rsplit(":", 1)[-1]
+            reason = str(exc).split(";")[0]  # not Python's advice on int digit limits
+            problem = f"cannot read {_shown(node)} as {kind} ({reason})"
+            raise _RefusedYaml(problem, "quote it to keep it as text", node.start_mark) from None
+
+
+def _children(node: yaml.Node) -> Iterator[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        yield from node.value
+    elif isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            yield key
+            yield value
+
+
+def _shown(node: yaml.Node) -> str:
+    if not isinstance(node, yaml.ScalarNode):
+        return "this value"
+    value = str(node.value)
+    return repr(value if len(value) <= 40 else f"{value[:40]}…")
+
+
+def _load_yaml(text: str) -> tuple[Any, yaml.Node | None]:
+    """The document, and its node tree for the line numbers, from one parse."""
+    loader = _ConfigLoader(text)
+    try:
+        node = loader.get_single_node()
+        return (loader.construct_document(node) if node is not None else None), node
+    finally:
+        loader.dispose()
+
+
+def _yaml_problem(path: Path, text: str, exc: yaml.YAMLError) -> ConfigProblem:
+    if isinstance(exc, yaml.reader.ReaderError):  # a control character; it has no mark
+        character = f"U+{exc.character:04X}" if isinstance(exc.character, int) else "?"
+        message = f"not valid YAML: the control character {character} is not allowed"
+        return ConfigProblem(path, "", message, "remove it", text.count("\n", 0, exc.position) + 1)
+    mark = getattr(exc, "problem_mark", None)
+    line = mark.line + 1 if mark is not None else None
+    if isinstance(exc, _RefusedYaml):
+        return ConfigProblem(path, "", str(exc.problem), exc.hint, line)
+    message = f"not valid YAML: {getattr(exc, 'problem', exc)}"
+    return ConfigProblem(path, "", message, "check indentation and quoting", line)
+
+
+def _not_utf8(path: Path, data: bytes, exc: UnicodeDecodeError) -> ConfigProblem:
+    line = data.count(b"\n", 0, exc.start) + 1
+    message = f"not UTF-8 text: byte {data[exc.start]:#04x} at offset {exc.start}"
+    return ConfigProblem(path, "", message, "save the file as UTF-8", line)
 
 
 def _key_lines(node: yaml.Node | None, prefix: tuple[str | int, ...] = ()) -> KeyLines:

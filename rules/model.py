@@ -32,13 +32,16 @@ def parse_duration(value: object) -> timedelta:
     """`30m`, `24h`, `7d`, `2w` (or a number of seconds) as a timedelta."""
     if isinstance(value, timedelta):
         return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return timedelta(seconds=value)
-    match = _DURATION.match(str(value))
-    if match is None:
-        raise ValueError(f"{value!r} is not a duration; write e.g. 30m, 24h, 7d or 2w")
-    amount, unit = match.groups()
-    return timedelta(**{_UNITS[unit]: int(amount)})
+    try:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return timedelta(seconds=value)
+        match = _DURATION.match(str(value))
+        if match is not None:
+            amount, unit = match.groups()
+            return timedelta(**{_UNITS[unit]: int(amount)})
+    except (ValueError, OverflowError):  # NaN, or more than timedelta holds (999999999 days)
+        pass
+    raise ValueError(f"{value!r} is not a duration; write e.g. 30m, 24h, 7d or 2w")
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]

@@ -46,6 +46,9 @@ from index.query.syntax import parse_lucene
 from index.query.terms import QueryWord, unquote_phrase
 
 _MATCH_ALL_QUERIES = frozenset({"", "*", "*:*"})
+# levels of the query tree (groups, operators, NOT/-/+, field:): a deeper query overflows the
+# recursion here, SQLite's SQL parser (past ~40) and Elasticsearch's query depth limit (30)
+MAX_NESTING = 20
 _FOREIGN_OPERATORS = {"&&": "AND", "||": "OR"}
 
 
@@ -62,8 +65,22 @@ class _TreeBuilder:
     def __init__(self, query: str, now: datetime) -> None:
         self.query = query
         self.leaves = LeafBuilder(query, now)
+        self.depth = 0
 
     def build(self, item: Item, field: IndexField | None) -> QueryNode | None:
+        if self.depth >= MAX_NESTING:
+            message = (
+                f"the query nests more than {MAX_NESTING} levels deep (parentheses, AND/OR,"
+                " NOT, -, +); simplify it"
+            )
+            raise self._error(message, item)
+        self.depth += 1
+        try:
+            return self._node(item, field)
+        finally:
+            self.depth -= 1
+
+    def _node(self, item: Item, field: IndexField | None) -> QueryNode | None:
         if isinstance(item, AndOperation | UnknownOperation):
             return _all_of([self.build(child, field) for child in item.children])
         if isinstance(item, OrOperation):

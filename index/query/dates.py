@@ -54,8 +54,15 @@ class DateSpan:
 
 
 def parse_date(text: str, now: datetime) -> DateSpan | None:
-    """The span a query date names, or None when `text` is not a date."""
-    text = text.strip()
+    """The span a query date names, or None when `text` is not a date (or one past the
+    years 1 to 9999, such as `now-99999d` or the year `9999`, whose end is in year 10000)."""
+    try:
+        return _parse_date(text.strip(), now)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _parse_date(text: str, now: datetime) -> DateSpan | None:
     anchor_text, math_text = _split_anchor(text)
     span = _parse_anchor(anchor_text, now)
     if span is None:

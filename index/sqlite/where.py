@@ -34,6 +34,8 @@ from index.sqlite.fts_expressions import any_of, fts_expression
 from index.sqlite.tables import LISTING_TABLES, TableSet
 from index.stemming import stems_by_route
 
+# terms of one AND / OR list joined at one level of SQL brackets (see `_joined`)
+_GROUP_SIZE = 32
 # a wildcard pattern expands to at most this many distinct indexed tokens
 MAX_PATTERN_EXPANSIONS = 4096
 _PATTERN_MATCH = (
@@ -72,7 +74,7 @@ class _Compiler:
             joiner = " AND " if isinstance(node, AllOf) else " OR "
             parts = [self.compile(part, positive) for part in node.parts]
             return SqlCondition(
-                "(" + joiner.join(p.sql for p in parts) + ")",
+                _joined([p.sql for p in parts], joiner),
                 tuple(param for p in parts for param in p.params),
             )
         if isinstance(node, Negation):
@@ -101,6 +103,17 @@ def compile_query(node: QueryNode, tables: TableSet = LISTING_TABLES) -> Compile
     compiler = _Compiler(tables)
     where = compiler.compile(node, positive=True)
     return CompiledQuery(where, any_of(compiler.ranked), tables)
+
+
+def _joined(conditions: list[str], joiner: str) -> str:
+    """`(a OR b OR ...)` in bracketed groups: SQLite nests each further term one level deeper
+    and gives up at depth 1000, so `vendor:(a OR b OR ...)` with a thousand handles would fail."""
+    while len(conditions) > _GROUP_SIZE:
+        conditions = [
+            "(" + joiner.join(conditions[start : start + _GROUP_SIZE]) + ")"
+            for start in range(0, len(conditions), _GROUP_SIZE)
+        ]
+    return "(" + joiner.join(conditions) + ")"
 
 
 def _stem_match(node: TextMatch, tables: TableSet) -> SqlCondition:
