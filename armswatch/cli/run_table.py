@@ -12,16 +12,7 @@ from armswatch.runs import CrawlRun
 
 def print_runs(runs: Sequence[CrawlRun], console: Console) -> None:
     table = Table(
-        "source",
-        "finished",
-        "pages",
-        "listings",
-        "new",
-        "changed",
-        "errors",
-        "anomalies",
-        "MB",
-        "seconds",
+        "source", "finished", "pages", "listings", "new", "changed", "errors", "MB", "seconds"
     )
     for run in runs:
         table.add_row(
@@ -33,9 +24,14 @@ def print_runs(runs: Sequence[CrawlRun], console: Console) -> None:
             str(run.listings),
             str(run.new),
             str(run.changed),
-            str(run.errors),
-            str(sum(run.anomalies.values())),
+            _errors(run),
             f"{run.bytes / 1e6:.1f}",
             f"{run.duration:.1f}",
         )
     console.print(table)
+
+
+def _errors(run: CrawlRun) -> str:
+    """The run's errors, and what it cut (anomalies: `armswatch runs SOURCE` says which)."""
+    cut = sum(run.anomalies.values())
+    return f"{run.errors} ({cut} cut)" if cut else str(run.errors)
