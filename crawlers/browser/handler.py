@@ -153,7 +153,7 @@ class BrowserDownloadHandler(BoundedPageHandler):
         page = await super()._create_page(request=request, spider=spider)
         cookies = scrapy_cookies(request)
         if cookies:
-            await page.context.add_cookies(cookies)
+            await page.context.add_cookies(cookies)  # type: ignore[arg-type]  # a TypedDict
         return page
 
     async def _get_response_and_download(
