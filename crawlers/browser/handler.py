@@ -11,10 +11,7 @@ network prediction off (`crawlers.browser.profile`): without it, Chromium connec
 of every navigation (an iframe, a pop-up) before the route can abort it.
 
 Pages are bounded in time and size, and pop-ups closed, by its base class
-(`crawlers.browser.bounded.BoundedPageHandler`). Every document a frame navigates to is fetched
-in Python under the size cap and handed to Chromium (`crawlers.browser.documents`), in the page
-route (where scrapy-playwright would continue the request) and in the context route alike, once
-the host guard has let it through: a decompression bomb or a 50 MB page never reaches Chromium.
+(`crawlers.browser.bounded.BoundedPageHandler`).
 
 Scrapy builds one handler per URL scheme: http and https share one instance here, so a crawl
 launches one Chromium, not two.
@@ -37,7 +34,6 @@ instead, so nothing of a browser source leaves outside the proxy either.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
@@ -52,11 +48,10 @@ from scrapy.http import Response
 from scrapy_playwright.handler import PERSISTENT_CONTEXT_PATH_KEY
 
 from crawlers.browser.bounded import BoundedPageHandler
-from crawlers.browser.documents import CappedRoute, DocumentFetcher, is_document_navigation
 from crawlers.browser.guard import HostGuard
 from crawlers.browser.local_storage import restore_script, save_local_storage
 from crawlers.browser.profile import new_profile, remove_profile
-from crawlers.browser.settings import BROWSER_PROXY, STORAGE_FILE
+from crawlers.browser.settings import STORAGE_FILE
 from crawlers.evidence.meta import SERVER_BODY
 from crawlers.evidence.middleware import EVIDENCE_DIR
 from crawlers.network.proxied_handler import ProxiedDownloadHandler
@@ -92,13 +87,8 @@ class BrowserDownloadHandler(BoundedPageHandler):
         self._keep_server_body = bool(crawler.settings.get(EVIDENCE_DIR))
         stored = crawler.settings.get(STORAGE_FILE)
         self.storage_file = Path(stored) if stored else None
-        require_proxy = crawler.settings.getbool("ARMSWATCH_REQUIRE_PROXY")
-        if require_proxy:
+        if crawler.settings.getbool("ARMSWATCH_REQUIRE_PROXY"):
             self._proxied = ProxiedDownloadHandler(crawler)
-        proxy = crawler.settings.get(BROWSER_PROXY)
-        self.documents = DocumentFetcher(
-            self.limits, crawler.stats, proxy, require_proxy=require_proxy
-        )
 
     async def download_request(self, request: Request) -> Response:
         """Browser pages in Chromium; other requests through the proxy when one is required."""
@@ -114,7 +104,6 @@ class BrowserDownloadHandler(BoundedPageHandler):
             await super().close()
             if self._proxied is not None:
                 await self._proxied.close()
-            await self.documents.close()
             for profile in self._profiles:
                 remove_profile(profile)
 
@@ -168,24 +157,9 @@ class BrowserDownloadHandler(BoundedPageHandler):
                 request.meta.pop(SERVER_BODY, None)
         return response, download
 
-    def _make_request_handler(self, **kwargs: Any) -> Callable[..., Awaitable[None]]:
-        """scrapy-playwright's page route (the guard, its overrides), whose `continue_` of a
-        document navigation fetches the document under the cap instead."""
-        handler = super()._make_request_handler(**kwargs)
-
-        async def capped(route: Route, request: PlaywrightRequest) -> None:
-            if is_document_navigation(request):
-                await handler(CappedRoute(route, request, self.documents), request)
-            else:
-                await handler(route, request)
-
-        return capped
-
     async def _route_context_request(self, route: Route, request: PlaywrightRequest) -> None:
         if self.guard(request):
             await route.abort("blockedbyclient")
-        elif is_document_navigation(request):
-            await self.documents.serve(route, request)
         else:
             await route.fallback()
 

@@ -45,7 +45,6 @@ MAX_PAGES = 2  # open pages per crawl: Chromium renderers are heavy on a two-cor
 VIEWPORT = {"width": 1280, "height": 720}
 SCREENSHOTS_DIR = "ARMSWATCH_SCREENSHOTS_DIR"
 STORAGE_FILE = "ARMSWATCH_BROWSER_STORAGE_FILE"  # a persona's local storage between runs
-BROWSER_PROXY = "ARMSWATCH_BROWSER_PROXY"  # Chromium's proxy, also the documents' (None: direct)
 NOWHERE = "PROXY 127.0.0.1:9"  # the discard port, closed: a request sent there fails
 
 
@@ -208,7 +207,6 @@ def browser_settings(
         SCREENSHOTS_DIR: str(app.screenshots_dir) if source.browser.screenshot else None,
         STORAGE_FILE: _storage_file(source, app),
         LIMITS: PageLimits.from_options(source.browser).as_setting(),
-        BROWSER_PROXY: proxy_server,
     }
 
 
