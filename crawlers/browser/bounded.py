@@ -29,7 +29,7 @@ from typing import Any
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 from playwright.async_api import Response as PlaywrightResponse
-from scrapy import Request, signals
+from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
@@ -64,7 +64,6 @@ class BoundedPageHandler(ScrapyPlaywrightDownloadHandler):
         super().__init__(crawler)
         self.limits = PageLimits.from_settings(crawler.settings)
         self.popups = PopupCloser(crawler.stats)
-        crawler.signals.connect(self._close_strays, signal=signals.spider_closed)
 
     async def _create_browser_context(
         self, name: str, context_kwargs: dict[str, Any] | None, spider: Any = None
@@ -72,20 +71,8 @@ class BoundedPageHandler(ScrapyPlaywrightDownloadHandler):
         wrapper = await super()._create_browser_context(name, context_kwargs, spider)
         for blank in list(wrapper.context.pages):  # a persistent context opens with one
             await blank.close()
+        self.popups.watch(wrapper.context)
         return wrapper
-
-    async def _close_strays(self) -> None:
-        """At spider close (the crawl's stats are kept then): close the pop-ups left, take
-        the gauge of pages open."""
-        for wrapper in list(self.context_wrappers.values()):
-            with suppress(PlaywrightError):
-                await self.popups.close_strays(wrapper.context)
-
-    async def _create_page(self, request: Request, spider: Any) -> Page:
-        """A page of the crawl's own: the windows it opens are closed (`popups`)."""
-        page = await super()._create_page(request=request, spider=spider)
-        self.popups.adopt(page)
-        return page
 
     async def _download_request_with_page(
         self, request: Request, page: Page, spider: Any

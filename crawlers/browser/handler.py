@@ -142,7 +142,7 @@ class BrowserDownloadHandler(BoundedPageHandler):
         page = await super()._create_page(request=request, spider=spider)
         cookies = scrapy_cookies(request)
         if cookies:
-            await page.context.add_cookies(cookies)  # type: ignore[arg-type]  # a TypedDict
+            await page.context.add_cookies(cookies)
         return page
 
     async def _get_response_and_download(

@@ -2,16 +2,15 @@
 
 Chromium's pop-up blocker stops `window.open` without a user gesture, but a page action is one:
 a click on a button whose handler opens windows (or on a `target=_blank` link), and a timer
-that button started, open real pages. Each page the crawl opens is adopted (`adopt`): every
-window it opens (Playwright's `popup` event, tied to its opener, even for `noopener` windows)
-is closed and counted as a `browser_popup_closed` anomaly. When the crawl ends, a page left
-that is not the crawl's own (a window a pop-up opened before it was closed) is closed and
-counted the same way (`close_strays`). The host guard's context route already keeps a pop-up's
+that button started, open real pages. Every page of the crawl's context is watched: a page with
+an opener (`page.opener()`: set by Chromium even for `noopener` windows) was opened by a page,
+and is closed and counted as a `browser_popup_closed` anomaly; pages the crawl opens itself
+(`context.new_page`) have none. The host guard's context route already keeps a pop-up's
 requests to other hosts from leaving; closing it frees its renderer.
 
 Every closed pop-up is counted, but logged once per opener URL: a pop-up loop would otherwise
 fill the log. Two gauges keep page leaks visible in the crawl stats:
-`armswatch/browser/pages_open` (pages of the crawl's own open now: 0 once the crawl is done) and
+`armswatch/browser/pages_open` (pages open in the context now: 0 once the crawl is done) and
 `armswatch/browser/pages_open_max` (most pages of the crawl's own open at once: at most the
 crawl's page cap).
 """
@@ -21,7 +20,6 @@ from __future__ import annotations
 import logging
 from contextlib import suppress
 from typing import Any, Protocol
-from weakref import WeakSet
 
 from playwright.async_api import BrowserContext, Page
 from playwright.async_api import Error as PlaywrightError
@@ -44,49 +42,44 @@ class _Stats(Protocol):
 
 
 class PopupCloser:
-    """Closes the pop-ups of the crawl's pages (`adopt`), counts the crawl's open pages."""
+    """Watches a browser context (`watch`): closes pop-ups, counts open pages."""
 
     def __init__(self, stats: _Stats | None) -> None:
         self.stats = stats
         self.own_pages_open = 0
-        self._own: WeakSet[Page] = WeakSet()
         self._logged_openers: set[str] = set()
 
-    def adopt(self, page: Page) -> None:
-        """A page the crawl opened: counted, and every window it opens closed at once."""
-        opener_url = page.url
+    def watch(self, context: BrowserContext) -> None:
+        context.on("page", self._on_page)
 
-        async def close_popup(popup: Page) -> None:
-            popup_url = popup.url
-            with suppress(PlaywrightError):
-                await popup.close()
-            self._record(page.url if not page.is_closed() else opener_url, popup_url)
-
-        page.on("popup", close_popup)
-        self._count_own(page)
-
-    async def close_strays(self, context: BrowserContext) -> None:
-        """When the spider closes: close every page left that is not the crawl's own (a window
-        a pop-up opened before it was closed)."""
-        for page in list(context.pages):
-            if not page.is_closed() and page not in self._own:
-                stray_url = page.url
-                with suppress(PlaywrightError):
-                    await page.close()
-                self._record(stray_url, stray_url)
+    async def _on_page(self, page: Page) -> None:
+        opener = await _opener(page)
+        if opener is None:
+            self._count_own(page)
+            return
+        page.on("close", lambda _: self._gauge(page.context))
+        popup_url = page.url
+        with suppress(PlaywrightError):
+            await page.close()
+        self._record(opener.url, popup_url)
 
     def _count_own(self, page: Page) -> None:
         if page.is_closed():
             return
-        self._own.add(page)
-        self._own_pages(+1)
-        page.on("close", lambda _: self._own_pages(-1))
-
-    def _own_pages(self, change: int) -> None:
-        self.own_pages_open += change
+        self.own_pages_open += 1
         if self.stats is not None:
-            self.stats.set_value(PAGES_OPEN, self.own_pages_open)
             self.stats.max_value(PAGES_OPEN_MAX, self.own_pages_open)
+        self._gauge(page.context)
+
+        def closed(_: Page) -> None:
+            self.own_pages_open -= 1
+            self._gauge(page.context)
+
+        page.on("close", closed)
+
+    def _gauge(self, context: BrowserContext) -> None:
+        if self.stats is not None:
+            self.stats.set_value(PAGES_OPEN, len(context.pages))
 
     def _record(self, opener_url: str, popup_url: str) -> None:
         """Count the closed pop-up; log it only for the first pop-up of its opener."""
@@ -97,3 +90,10 @@ class PopupCloser:
         elif self.stats is not None:
             self.stats.inc_value(STATS_PREFIX)
             self.stats.inc_value(f"{STATS_PREFIX}/{KIND}")
+
+
+async def _opener(page: Page) -> Page | None:
+    try:
+        return await page.opener()
+    except PlaywrightError:  # closed already: it never was one of the crawl's
+        return None
