@@ -10,7 +10,7 @@ requests to other hosts from leaving; closing it frees its renderer.
 
 Every closed pop-up is counted, but logged once per opener URL: a pop-up loop would otherwise
 fill the log. Two gauges keep page leaks visible in the crawl stats:
-`armswatch/browser/pages_open` (pages open in the context now: 0 once the crawl is done) and
+`armswatch/browser/pages_open` (pages of the crawl's own open now: 0 once the crawl is done) and
 `armswatch/browser/pages_open_max` (most pages of the crawl's own open at once: at most the
 crawl's page cap).
 """
@@ -78,8 +78,10 @@ class PopupCloser:
         page.on("close", closed)
 
     def _gauge(self, context: BrowserContext) -> None:
+        """The crawl's own pages open now (the context's list would race with closing
+        pop-ups)."""
         if self.stats is not None:
-            self.stats.set_value(PAGES_OPEN, len(context.pages))
+            self.stats.set_value(PAGES_OPEN, self.own_pages_open)
 
     def _record(self, opener_url: str, popup_url: str) -> None:
         """Count the closed pop-up; log it only for the first pop-up of its opener."""
