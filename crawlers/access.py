@@ -85,28 +85,7 @@ class BrowserOptions(_Config):
     javascript: bool = Field(default=True, description="run the page's scripts")
     actions: list[PageAction] = Field(default_factory=list)
     screenshot: bool = Field(default=True, description="keep a full-page PNG of listing pages")
-    timeout: float = Field(
-        default=90.0, gt=0, description="seconds for a page to answer and parse its HTML"
-    )
-    load_wait: float = Field(
-        default=10.0,
-        gt=0,
-        description="seconds more to wait for the page's `load` event (at most `timeout`); "
-        "past it the page is captured as it stands and a `browser_load_timeout` is counted",
-    )
-    max_rendered_bytes: int = Field(
-        default=4 * 1024 * 1024,
-        ge=10_000,
-        description="the rendered HTML is cut at this size (and at the crawl's DOWNLOAD_MAXSIZE)"
-        ", counted as `browser_dom_capped`",
-    )
-    max_screenshot_height: int = Field(
-        default=10_000,
-        ge=720,
-        le=100_000,
-        description="the full-page screenshot is cut at this height in CSS pixels, counted as "
-        "`browser_screenshot_capped`",
-    )
+    timeout: float = Field(default=90.0, gt=0, description="seconds for a page to load")
     socks_port: int | None = Field(
         default=None,
         ge=1,

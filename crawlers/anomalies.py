@@ -46,12 +46,6 @@ KINDS: dict[str, str] = {
     "retry_after": "server asked to wait (Retry-After), waited within the cap",
     "retry_after_over_cap": "server asked to wait longer than the cap, waited the cap",
     "redirect_limit": "redirect chain or loop over the redirect limit, given up",
-    # browser
-    "browser_load_timeout": "page never finished loading, captured as it stood",
-    "browser_dom_capped": "rendered page grew past the size cap, cut",
-    "browser_popup_closed": "page opened a window, closed",
-    "browser_screenshot_capped": "full-page screenshot taller than the cap, cut",
-    "browser_page_timeout": "page over its time budget in the browser (a hung script), closed",
 }
 
 

@@ -25,9 +25,6 @@ def demo(
             help="crawl Hostile Bazaar instead: bombs, traps, slow servers; show what was cut",
         ),
     ] = False,
-    browser: Annotated[
-        bool, typer.Option("--browser", help="with --hostile: also crawl it with Chromium")
-    ] = False,
 ) -> None:
     """Serve the demo sites on 127.0.0.1, crawl them all into the index, print a summary."""
     console = Console()
@@ -36,7 +33,7 @@ def demo(
         _serve_forever(day, console)
         return
     if hostile:
-        _hostile(app, browser, console)
+        _hostile(app, console)
         return
     summary = run_demo(app, day=day, console=console)
     _print_summary(summary, console)
@@ -44,11 +41,11 @@ def demo(
         raise typer.Exit(exit_codes.FAILED)
 
 
-def _hostile(app: AppSettings, browser: bool, console: Console) -> None:
+def _hostile(app: AppSettings, console: Console) -> None:
     from armswatch.cli.hostile_summary import print_hostile_summary
     from armswatch.demo_hostile import run_hostile_demo
 
-    summary = run_hostile_demo(app, browser=browser, console=console)
+    summary = run_hostile_demo(app, console=console)
     print_hostile_summary(summary, console)
     if not summary.ok:
         raise typer.Exit(exit_codes.FAILED)

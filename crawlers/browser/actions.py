@@ -7,12 +7,6 @@
     {click: "a.more", times: 2}        -> click up to `times` times while the element is there
     {..., wait_ms: 500}                -> then pause that long
 
-None loops for ever: a scroll stops after `SCROLL_ROUNDS` screens, a click after `times`, each
-step and pause is bounded by the source's `timeout`, and the download handler gives the whole
-page a time budget (`crawlers.browser.limits`). On listing pages a full-page screenshot comes
-last: the download handler takes it with `crawlers.browser.capture.take_screenshot`, cut at
-the source's `max_screenshot_height`.
-
 Every call builds new `PageMethod` objects: scrapy-playwright stores each result on its object
 (the screenshot's PNG bytes among them), so two requests must never share one.
 """

@@ -10,9 +10,6 @@ Each context is a persistent one in a throw-away profile whose preferences turn 
 network prediction off (`crawlers.browser.profile`): without it, Chromium connects to the host
 of every navigation (an iframe, a pop-up) before the route can abort it.
 
-Pages are bounded in time and size, and pop-ups closed, by its base class
-(`crawlers.browser.bounded.BoundedPageHandler`).
-
 Scrapy builds one handler per URL scheme: http and https share one instance here, so a crawl
 launches one Chromium, not two.
 
@@ -45,9 +42,11 @@ from playwright.async_api import Response as PlaywrightResponse
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response
-from scrapy_playwright.handler import PERSISTENT_CONTEXT_PATH_KEY
+from scrapy_playwright.handler import (
+    PERSISTENT_CONTEXT_PATH_KEY,
+    ScrapyPlaywrightDownloadHandler,
+)
 
-from crawlers.browser.bounded import BoundedPageHandler
 from crawlers.browser.guard import HostGuard
 from crawlers.browser.local_storage import restore_script, save_local_storage
 from crawlers.browser.profile import new_profile, remove_profile
@@ -59,9 +58,9 @@ from crawlers.network.proxied_handler import ProxiedDownloadHandler
 logger = logging.getLogger(__name__)
 
 
-class BrowserDownloadHandler(BoundedPageHandler):
+class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
     """Set for http and https by `browser_settings`; requests without `playwright` meta take
-    Scrapy's own HTTP/1.1 path. Every page is bounded (`crawlers.browser.bounded`)."""
+    Scrapy's own HTTP/1.1 path."""
 
     _SHARED = "_armswatch_browser_handler"
 
