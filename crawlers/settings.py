@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from crawlers.source import Source
+from crawlers.safety import settings as safety_settings
+from crawlers.source import Limits, Source
 
 BOT_NAME = "armswatch"
 SPIDER_MODULES = ["crawlers.spiders"]
@@ -15,8 +16,8 @@ TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 # the defaults of a source's limits (crawlers.safety sets the source's own for its crawl)
-DOWNLOAD_MAXSIZE = 5 * 1024 * 1024
-DOWNLOAD_WARNSIZE = 1024 * 1024
+DOWNLOAD_MAXSIZE = Limits.model_fields["max_page_bytes"].default
+DOWNLOAD_WARNSIZE = min(safety_settings.WARN_BYTES, DOWNLOAD_MAXSIZE)
 RETRY_ENABLED = True
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 DEPTH_STATS_VERBOSE = False

@@ -134,7 +134,7 @@ class Limits(_Config):
     max_path_repeats: int = Field(
         default=3,
         ge=2,
-        description="times one path segment (or a run of them) may repeat in a followed link",
+        description="times one path segment may appear in a followed link",
     )
     calendar_years: int = Field(
         default=10,

@@ -25,6 +25,7 @@ from twisted.internet import task
 
 from crawlers.anomalies import record_anomaly
 from crawlers.safety.settings import RETRY_AFTER_MAX
+from crawlers.source import RateLimit
 
 STATUSES = frozenset({429, 503})
 
@@ -54,7 +55,7 @@ class RetryAfterMiddleware:
         settings = crawler.settings
         return cls(
             crawler,
-            cap=settings.getfloat(RETRY_AFTER_MAX, 120.0),
+            cap=settings.getfloat(RETRY_AFTER_MAX, RateLimit().retry_after_max),
             max_retries=settings.getint("RETRY_TIMES"),
         )
 

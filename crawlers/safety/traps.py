@@ -30,6 +30,7 @@ from scrapy.spidermiddlewares.depth import DepthMiddleware
 
 from crawlers.anomalies import record_anomaly
 from crawlers.safety.settings import CALENDAR_YEARS, MAX_PATH_REPEATS, MAX_URL_LENGTH
+from crawlers.source import Limits
 
 # a year and a month, with a separator (six digits alone are more often an id than a date)
 _YEAR_MONTH = re.compile(r"(?<!\d)(1[89]\d\d|2\d\d\d)[-/_.](0?[1-9]|1[0-2])(?!\d)")
@@ -61,11 +62,11 @@ class TrapRules:
 class TrapFilterMiddleware(BaseSpiderMiddleware):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        settings = crawler.settings
+        settings, defaults = crawler.settings, Limits()
         self.rules = TrapRules(
-            settings.getint(MAX_URL_LENGTH, 2048),
-            settings.getint(MAX_PATH_REPEATS, 3),
-            settings.getint(CALENDAR_YEARS, 10),
+            settings.getint(MAX_URL_LENGTH, defaults.max_url_length),
+            settings.getint(MAX_PATH_REPEATS, defaults.max_path_repeats),
+            settings.getint(CALENDAR_YEARS, defaults.calendar_years),
         )
 
     @classmethod
