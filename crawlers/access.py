@@ -85,7 +85,26 @@ class BrowserOptions(_Config):
     javascript: bool = Field(default=True, description="run the page's scripts")
     actions: list[PageAction] = Field(default_factory=list)
     screenshot: bool = Field(default=True, description="keep a full-page PNG of listing pages")
-    timeout: float = Field(default=90.0, gt=0, description="seconds for a page to load")
+    timeout: float = Field(
+        default=90.0,
+        gt=0,
+        description="seconds for a page to load; a page that answered but never fires `load` "
+        "is captured as it stands then (`browser_load_timeout`), and a page gets twice this "
+        "in all, actions and capture included (`browser_page_timeout`)",
+    )
+    max_rendered_bytes: int = Field(
+        default=4 * 1024 * 1024,
+        ge=10_000,
+        description="the rendered HTML is cut at this size (and at the source's "
+        "`limits.max_page_bytes`), counted as `browser_dom_capped`",
+    )
+    max_screenshot_height: int = Field(
+        default=10_000,
+        ge=720,
+        le=100_000,
+        description="full-page screenshots are cut at this height in CSS pixels, counted as "
+        "`browser_screenshot_capped`",
+    )
     socks_port: int | None = Field(
         default=None,
         ge=1,

@@ -46,6 +46,12 @@ KINDS: dict[str, str] = {
     "retry_after": "server asked to wait (Retry-After), waited within the cap",
     "retry_after_over_cap": "server asked to wait longer than the cap, waited the cap",
     "redirect_limit": "redirect chain or loop over the redirect limit, given up",
+    # browser pages
+    "browser_load_timeout": "page whose `load` never came within the time-out, captured as is",
+    "browser_page_timeout": "page over its time budget in the browser (a hung script), lost",
+    "browser_dom_capped": "rendered page over the size cap, its HTML cut",
+    "browser_screenshot_capped": "page taller or wider than the screenshot cap, screenshot cut",
+    "browser_popup_closed": "window a page opened, closed unread",
 }
 
 

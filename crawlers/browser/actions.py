@@ -7,6 +7,12 @@
     {click: "a.more", times: 2}        -> click up to `times` times while the element is there
     {..., wait_ms: 500}                -> then pause that long
 
+None loops for ever: a scroll stops after `SCROLL_ROUNDS` screens, a click after `times`, each
+step and pause is bounded by the source's `timeout`, and the download handler gives the whole
+page a time budget (`crawlers.browser.limits`). On listing pages a full-page screenshot comes
+last (`crawlers.browser.capture.capped_screenshot`, cut at the source's
+`max_screenshot_height`).
+
 Every call builds new `PageMethod` objects: scrapy-playwright stores each result on its object
 (the screenshot's PNG bytes among them), so two requests must never share one.
 """
@@ -22,6 +28,7 @@ from scrapy.http import Request, Response
 from scrapy_playwright.page import PageMethod
 
 from crawlers.access import BrowserOptions, PageAction
+from crawlers.browser.capture import Screenshot, capped_screenshot
 from crawlers.source import Source
 
 SCROLL_ROUNDS = 10  # infinite scroll: at most this many screens of new content
@@ -84,11 +91,7 @@ def page_methods(options: BrowserOptions, *, screenshot: bool = False) -> list[P
         method for action in options.actions for method in action_methods(action, timeout_ms)
     ]
     if screenshot and options.screenshot:
-        methods.append(
-            PageMethod(
-                "screenshot", full_page=True, type="png", animations="disabled", timeout=timeout_ms
-            )
-        )
+        methods.append(PageMethod(capped_screenshot, options.max_screenshot_height, timeout_ms))
     return methods
 
 
@@ -107,6 +110,6 @@ def screenshot_png(message: Response | Request) -> bytes | None:
     """The PNG the request's screenshot method took, if it took one (given the response, or
     the request: in a downloader middleware the response is not tied to it yet)."""
     for method in message.meta.get("playwright_page_methods") or ():
-        if isinstance(method, PageMethod) and method.method == "screenshot":
-            return method.result if isinstance(method.result, bytes) else None
+        if isinstance(method, PageMethod) and isinstance(method.result, Screenshot):
+            return method.result.png
     return None

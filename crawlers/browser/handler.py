@@ -10,6 +10,9 @@ Each context is a persistent one in a throw-away profile whose preferences turn 
 network prediction off (`crawlers.browser.profile`): without it, Chromium connects to the host
 of every navigation (an iframe, a pop-up) before the route can abort it.
 
+Pages are bounded in time and size, and pop-ups closed, by its base class
+(`crawlers.browser.bounded.BoundedPageHandler`).
+
 Scrapy builds one handler per URL scheme: http and https share one instance here, so a crawl
 launches one Chromium, not two.
 
@@ -35,6 +38,7 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 
+from playwright._impl._api_structures import SetCookieParam
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page, Route, WebSocketRoute
 from playwright.async_api import Request as PlaywrightRequest
@@ -42,11 +46,9 @@ from playwright.async_api import Response as PlaywrightResponse
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response
-from scrapy_playwright.handler import (
-    PERSISTENT_CONTEXT_PATH_KEY,
-    ScrapyPlaywrightDownloadHandler,
-)
+from scrapy_playwright.handler import PERSISTENT_CONTEXT_PATH_KEY
 
+from crawlers.browser.bounded import BoundedPageHandler
 from crawlers.browser.guard import HostGuard
 from crawlers.browser.local_storage import restore_script, save_local_storage
 from crawlers.browser.profile import new_profile, remove_profile
@@ -58,9 +60,9 @@ from crawlers.network.proxied_handler import ProxiedDownloadHandler
 logger = logging.getLogger(__name__)
 
 
-class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
+class BrowserDownloadHandler(BoundedPageHandler):
     """Set for http and https by `browser_settings`; requests without `playwright` meta take
-    Scrapy's own HTTP/1.1 path."""
+    Scrapy's own HTTP/1.1 path. Every page is bounded (`crawlers.browser.bounded`)."""
 
     _SHARED = "_armswatch_browser_handler"
 
@@ -169,7 +171,7 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
             websocket.connect_to_server()
 
 
-def scrapy_cookies(request: Request) -> list[dict[str, str]]:
+def scrapy_cookies(request: Request) -> list[SetCookieParam]:
     """The cookies of a request's `Cookie` header, for Playwright's `add_cookies`."""
     header = request.headers.get(b"Cookie")
     if not header:
@@ -177,5 +179,6 @@ def scrapy_cookies(request: Request) -> list[dict[str, str]]:
     jar: SimpleCookie = SimpleCookie()
     jar.load(header.decode("latin-1"))
     return [
-        {"name": name, "value": morsel.value, "url": request.url} for name, morsel in jar.items()
+        SetCookieParam(name=name, value=morsel.value, url=request.url)
+        for name, morsel in jar.items()
     ]

@@ -18,7 +18,8 @@ Chromium is launched so that it leaks nothing outside the source's proxy:
 - every browser request to a host the source does not allow is aborted (`HostGuard`);
 - no preconnect to the host of a navigation (an iframe, a pop-up) before a route can abort it:
   the crawl's profile turns network prediction off (`crawlers.browser.profile`);
-- the pop-up blocker stays on: a page's script opens no window.
+- the pop-up blocker stays on: a page's script opens no window by itself; the windows a page
+  action lets it open (a click is a user gesture) are closed at once (`crawlers.browser.popups`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from typing import Any, Protocol
 from urllib.parse import SplitResult, urlsplit
 
 from crawlers.browser.guard import HostGuard
+from crawlers.browser.limits import LIMITS, PageLimits
 from crawlers.personas import storage_file
 from crawlers.settings import USER_AGENT
 from crawlers.source import Source
@@ -204,6 +206,7 @@ def browser_settings(
         "CONCURRENT_REQUESTS_PER_DOMAIN": pages,
         SCREENSHOTS_DIR: str(app.screenshots_dir) if source.browser.screenshot else None,
         STORAGE_FILE: _storage_file(source, app),
+        LIMITS: PageLimits.from_options(source.browser).as_setting(),
     }
 
 

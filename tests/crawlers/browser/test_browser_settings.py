@@ -13,6 +13,7 @@ from scrapy_playwright.page import PageMethod
 
 from armswatch.settings import AppSettings
 from crawlers.browser.actions import browser_meta
+from crawlers.browser.capture import capped_screenshot
 from crawlers.browser.guard import HostGuard
 from crawlers.browser.settings import NOWHERE, browser_settings, launch_options
 from crawlers.source import Source
@@ -115,8 +116,8 @@ def test_browser_meta_builds_actions_and_a_screenshot_on_detail_pages() -> None:
         "click_times",
     ]
     shot = detail["playwright_page_methods"][-1]
-    assert isinstance(shot, PageMethod) and shot.method == "screenshot"
-    assert shot.kwargs["full_page"] is True
+    assert isinstance(shot, PageMethod) and shot.method is capped_screenshot
+    assert shot.args == (source.browser.max_screenshot_height, source.browser.timeout * 1000)
     assert not set(map(id, methods)) & set(map(id, browser_meta(source)["playwright_page_methods"]))
     no_shots = _source(browser={"screenshot": False})
     assert browser_meta(no_shots, detail=True)["playwright_page_methods"] == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from scrapy import Request
 from scrapy_playwright.page import PageMethod
 
+from crawlers.browser.capture import capped_screenshot
 from crawlers.frontier import codec
 from crawlers.source import Source
 from tests.crawlers.frontier.conftest import board_requests, page, spider_of
@@ -58,7 +59,7 @@ def test_browser_requests_keep_their_page_methods_and_errback(forum: Source) -> 
     spider = spider_of(forum.model_copy(update={"render": "browser"}))
     detail = next(r for r in board_requests(spider) if r.callback == spider.parse_detail)
     methods = detail.meta["playwright_page_methods"]
-    assert any(method.method == "screenshot" for method in methods)
+    assert any(method.method is capped_screenshot for method in methods)
     again = round_trip(detail, spider)
     assert again.errback == spider.on_browser_error
     assert again.meta["playwright"] is True
