@@ -7,6 +7,8 @@ hostile page turns each of those into a lost or stuck page. This handler, the ba
 
 - captures a page that answered but never fired `load` within the time-out as it stands
   (`browser_load_timeout`): its page methods then run without waiting for `load` again;
+- closes a page whose document passes the download size cap, a decompression bomb included
+  (`document_size`: `decompression_bomb` or `download_too_large`, the request refused);
 - counts a screenshot cut at its size cap (`capture.capped_screenshot`,
   `browser_screenshot_capped`) and cuts the rendered HTML at `max_rendered_bytes`
   (`browser_dom_capped`);
@@ -30,12 +32,14 @@ from playwright.async_api import Response as PlaywrightResponse
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from scrapy import Request
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from scrapy_playwright.page import PageMethod
 
 from crawlers.anomalies import record_anomaly
 from crawlers.browser.capture import Screenshot, cut_html
+from crawlers.browser.document_size import DocumentSizeWatch, Oversize
 from crawlers.browser.limits import PageLimits
 from crawlers.browser.popups import PopupCloser
 from crawlers.errors import CrawlersError
@@ -55,20 +59,38 @@ class BoundedPageHandler(ScrapyPlaywrightDownloadHandler):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.limits = PageLimits.from_settings(crawler.settings)
+        self.max_document_bytes = crawler.settings.getint("DOWNLOAD_MAXSIZE")
         self.popups = PopupCloser(crawler.stats)
+        self._size_watches: dict[Page, DocumentSizeWatch] = {}
 
     async def _create_page(self, request: Request, spider: Any) -> Page:
         page = await super()._create_page(request=request, spider=spider)
         self.popups.watch(page)
+        if self.max_document_bytes > 0:  # 0: Scrapy's "no limit"
+            self._size_watches[page] = await DocumentSizeWatch.attach(page, self.max_document_bytes)
+            page.on("close", lambda _: self._size_watches.pop(page, None))
         return page
 
     async def _download_request_with_page(
         self, request: Request, page: Page, spider: Any
     ) -> Response:
-        """The page's response within the page budget, its HTML cut at the size cap."""
+        """The page's response within the page budget and the size caps."""
+        watch = self._size_watches.get(page)
+        try:
+            response = await self._within_budget(request, page, spider)
+        except Exception as error:
+            if watch is not None and watch.oversize is not None:
+                raise self._refused(watch.oversize) from error
+            raise
+        if watch is not None and watch.oversize is not None:
+            raise self._refused(watch.oversize)
+        return self._capped(response)
+
+    async def _within_budget(self, request: Request, page: Page, spider: Any) -> Response:
+        """scrapy-playwright's download within `PageLimits.budget`; the page closed after."""
         download = super()._download_request_with_page(request, page, spider)
         try:
-            response = await asyncio.wait_for(download, timeout=self.limits.budget)
+            return await asyncio.wait_for(download, timeout=self.limits.budget)
         except TimeoutError as error:
             detail = f"over its {self.limits.budget:g} s budget in the browser, closed"
             record_anomaly(self.stats, "browser_page_timeout", request.url, detail=detail)
@@ -77,7 +99,12 @@ class BoundedPageHandler(ScrapyPlaywrightDownloadHandler):
             if not request.meta.get("playwright_include_page") and not page.is_closed():
                 with suppress(PlaywrightError, TimeoutError):
                     await asyncio.wait_for(page.close(), timeout=CLOSE_TIMEOUT)
-        return self._capped(response)
+
+    def _refused(self, oversize: Oversize) -> IgnoreRequest:
+        """The anomaly of a document over the size cap, and the refusal the spider skips."""
+        detail = oversize.detail(self.max_document_bytes)
+        record_anomaly(self.stats, oversize.kind, oversize.url, detail=detail)
+        return IgnoreRequest(f"{oversize.kind}: {oversize.url}: {detail}")
 
     def _capped(self, response: Response) -> Response:
         if not isinstance(response, TextResponse):

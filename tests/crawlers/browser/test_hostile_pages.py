@@ -7,11 +7,14 @@ by side, in one subprocess):
 - `/never/`: every page holds an image whose server never answers, so `load` never fires;
 - `/grow/`: a script appends rows for ever (the HTML and the page's height grow without end);
 - `/popup/`: clicking its button opens windows, and a timer keeps opening more;
-- `/hang/`: a listing whose script hangs the renderer once its HTML is parsed.
+- `/hang/`: a listing whose script hangs the renderer once its HTML is parsed;
+- `/big/`: a gzip bomb (64 MiB of HTML in 64 KiB), a 3 MiB page and an ordinary listing, crawled
+  with a 1 MiB download cap.
 """
 
 from __future__ import annotations
 
+import gzip
 import io
 import threading
 import time
@@ -73,6 +76,14 @@ SITES: dict[str, tuple[str, str]] = {  # site: (listing title, what makes it hos
 PAGES = {f"/{site}/": _index(site, extra) for site, (_, extra) in SITES.items() if site != "hang"}
 PAGES["/hang/"] = _index("hang", "")  # only the listing hangs
 PAGES |= {f"/{site}/item/1": _page(title, extra) for site, (title, extra) in SITES.items()}
+MAX_PAGE_BYTES = 1024 * 1024
+BIG_TITLE = "Taurus G2C small enough"
+PAGES["/big/"] = _page(
+    "big", "".join(f"<a class='item' href='/big/item/{n}'>l</a>" for n in (1, 2, 3))
+)
+PAGES["/big/item/1"] = gzip.compress(_page("SKS bomb", "<p>" + "a" * (64 << 20) + "</p>"), 9)
+PAGES["/big/item/2"] = _page("Mosin too large", "<p>" + "b" * (3 << 20) + "</p>")
+PAGES["/big/item/3"] = _page(BIG_TITLE, "")
 
 
 class HostileServer:
@@ -112,6 +123,8 @@ class _Handler(BaseHTTPRequestHandler):
         body = PAGES.get(self.path, b"<p>a window</p>")
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
+        if self.path == "/big/item/1":
+            self.send_header("Content-Encoding", "gzip")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -141,6 +154,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[BrowserC
             ),
             _source("popup", server.base, actions=[{"click": "#open", "times": POPUP_CLICKS}]),
             _source("hang", server.base),
+            {**_source("big", server.base), "limits": {"max_page_bytes": MAX_PAGE_BYTES}},
         ]
         started = time.monotonic()
         _run(out, sources)
@@ -223,9 +237,23 @@ def test_a_hung_renderer_costs_one_page_within_its_budget(
     assert crawl.stats("hang")["armswatch/browser/page_errors"] == 1
 
 
+def test_a_bomb_and_a_page_over_the_size_cap_are_cut_off_in_the_browser(
+    hostile: tuple[BrowserCrawl, float],
+) -> None:
+    crawl, _ = hostile
+    assert [listing.title for listing in crawl.listings("big")] == [BIG_TITLE]
+    assert _anomalies(crawl, "big") == {"decompression_bomb": 1, "download_too_large": 1}
+    stats = crawl.stats("big")
+    assert "armswatch/browser/page_errors" not in stats  # refused, not failed
+    for event in crawl.events("crawl_anomaly"):
+        if event["kind"] == "decompression_bomb":
+            assert event["url"].endswith("/big/item/1") and "gzip" in event["detail"]
+    assert PAGES_OPEN_MAX in stats and stats[PAGES_OPEN] == 0
+
+
 def test_no_page_is_left_open(hostile: tuple[BrowserCrawl, float]) -> None:
     crawl, _ = hostile
-    for site in SITES:
+    for site in SITES:  # "big" is checked on its own: it has four pages
         stats = crawl.stats(site)
         assert stats[PAGES_OPEN] == 0, site
         assert 1 <= stats[PAGES_OPEN_MAX] <= MAX_PAGES, site
