@@ -1,11 +1,10 @@
 """`armswatch demo --hostile`: crawl Hostile Bazaar and show what the safety layer cut.
 
 Hostile Bazaar (`armswatch.demo.hostile`) is served on 127.0.0.1:8305, where the source
-`sources/demo-hostile.yaml` points; the crawl goes into the data directory's index like any
-other. (`demo-hostile-browser.yaml` is not crawled here: browser sources are not hardened
-against the bombs yet.) The summary says which of the
-site's ordinary listings were captured (all of them, when the defences hold) and what each run
-cut, skipped or gave up on, by kind (`crawlers.anomalies`).
+`sources/demo-hostile.yaml` points (and, with `browser`, `demo-hostile-browser.yaml`, which
+crawls it in Chromium); the crawl goes into the data directory's index like any other. The
+summary says which of the site's ordinary listings were captured (all of them, when the
+defences hold) and what each run cut, skipped or gave up on, by kind (`crawlers.anomalies`).
 """
 
 from __future__ import annotations
@@ -23,6 +22,7 @@ from index.selection import open_index
 
 SOURCES_DIR = Path(__file__).resolve().parent.parent / "sources"
 STATIC_SOURCE = "demo-hostile"
+BROWSER_SOURCE = "demo-hostile-browser"
 
 
 @dataclass
@@ -42,7 +42,9 @@ class HostileSummary:
         return finished and not any(self.missing(run.source) for run in self.runs)
 
 
-def run_hostile_demo(app: AppSettings, *, console: Console | None = None) -> HostileSummary:
+def run_hostile_demo(
+    app: AppSettings, *, console: Console | None = None, browser: bool = False
+) -> HostileSummary:
     from armswatch.crawl import crawl_sources  # Scrapy and Twisted: only when crawling
     from armswatch.demo.hostile import (
         DEFAULT_PORT,
@@ -51,7 +53,7 @@ def run_hostile_demo(app: AppSettings, *, console: Console | None = None) -> Hos
         HostileSite,
     )
 
-    names = [STATIC_SOURCE]
+    names = [STATIC_SOURCE, BROWSER_SOURCE] if browser else [STATIC_SOURCE]
     sources = [load_source(SOURCES_DIR / f"{name}.yaml") for name in names]
     with HostileSite(port=DEFAULT_PORT):
         runs = crawl_sources(sources, app, console=console)

@@ -25,6 +25,10 @@ def demo(
             help="crawl Hostile Bazaar instead: bombs, traps, slow servers; show what was cut",
         ),
     ] = False,
+    browser: Annotated[
+        bool,
+        typer.Option("--browser", help="with --hostile: crawl it in Chromium too"),
+    ] = False,
 ) -> None:
     """Serve the demo sites on 127.0.0.1, crawl them all into the index, print a summary."""
     console = Console()
@@ -33,7 +37,7 @@ def demo(
         _serve_forever(day, console)
         return
     if hostile:
-        _hostile(app, console)
+        _hostile(app, console, browser=browser)
         return
     summary = run_demo(app, day=day, console=console)
     _print_summary(summary, console)
@@ -41,11 +45,11 @@ def demo(
         raise typer.Exit(exit_codes.FAILED)
 
 
-def _hostile(app: AppSettings, console: Console) -> None:
+def _hostile(app: AppSettings, console: Console, *, browser: bool) -> None:
     from armswatch.cli.hostile_summary import print_hostile_summary
     from armswatch.demo_hostile import run_hostile_demo
 
-    summary = run_hostile_demo(app, console=console)
+    summary = run_hostile_demo(app, console=console, browser=browser)
     print_hostile_summary(summary, console)
     if not summary.ok:
         raise typer.Exit(exit_codes.FAILED)

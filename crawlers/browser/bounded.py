@@ -6,7 +6,10 @@ hostile page turns each of those into a lost or stuck page. This handler, the ba
 `BrowserDownloadHandler`, changes nothing for a page that loads, and:
 
 - captures a page that answered but never fired `load` within the time-out as it stands
-  (`browser_load_timeout`): its page methods then run without waiting for `load` again;
+  (`browser_load_timeout`): its page methods then run without waiting for `load` again; a
+  page whose HTML is still arriving then (a drip, a stall) is a `timeout`, as in a static crawl;
+- counts Chromium's redirect loops, resets and time-outs as a static crawl counts its own
+  (`redirect_limit`, `connection_reset`, `timeout`);
 - closes a page whose document passes the download size cap, a decompression bomb included
   (`document_size`: `decompression_bomb` or `download_too_large`, the request refused);
 - counts a screenshot cut at its size cap (`capture.capped_screenshot`,
@@ -45,6 +48,14 @@ from crawlers.browser.popups import PopupCloser
 from crawlers.errors import CrawlersError
 
 LOAD_TIMED_OUT = "armswatch_load_timed_out"  # meta: the page was captured before `load`
+NETWORK_ANOMALIES = {  # Chromium's net errors that are anomalies of a static crawl too
+    "ERR_TOO_MANY_REDIRECTS": "redirect_limit",
+    "ERR_CONNECTION_RESET": "connection_reset",
+    "ERR_CONNECTION_CLOSED": "connection_reset",
+    "ERR_EMPTY_RESPONSE": "connection_reset",
+    "ERR_TIMED_OUT": "timeout",
+}
+PROBE_SECONDS = 2.0  # for a page that never loaded to say whether its HTML was parsed
 CLOSE_TIMEOUT = 10.0  # seconds to close a page (a hung renderer is killed well within it)
 
 
@@ -81,6 +92,8 @@ class BoundedPageHandler(ScrapyPlaywrightDownloadHandler):
         except Exception as error:
             if watch is not None and watch.oversize is not None:
                 raise self._refused(watch.oversize) from error
+            if kind := network_anomaly(error):
+                record_anomaly(self.stats, kind, request.url, detail=str(error).split("\n")[0])
             raise
         if watch is not None and watch.oversize is not None:
             raise self._refused(watch.oversize)
@@ -123,9 +136,13 @@ class BoundedPageHandler(ScrapyPlaywrightDownloadHandler):
         with _document_response(page) as document:
             try:
                 return await super()._get_response_and_download(request, page, spider)
-            except PlaywrightTimeoutError:
+            except PlaywrightTimeoutError as error:
                 if not document:
                     raise  # no answer at all: a network time-out, retried like one
+                if not await _document_parsed(page):
+                    detail = f"document still loading after {self.limits.timeout:g} s"
+                    record_anomaly(self.stats, "timeout", request.url, detail=detail)
+                    raise BrowserPageTimeoutError(f"{request.url}: {detail}") from error
         request.meta[LOAD_TIMED_OUT] = True
         detail = f"no load event within {self.limits.timeout:g} s, captured as it stood"
         record_anomaly(self.stats, "browser_load_timeout", request.url, detail=detail)
@@ -164,6 +181,26 @@ def _document_response(page: Page) -> Iterator[list[PlaywrightResponse]]:
         yield seen
     finally:
         page.remove_listener("response", on_response)
+
+
+def network_anomaly(error: Exception) -> str | None:
+    """The anomaly of a Chromium network error (`net::ERR_...`), if it is one of the kinds a
+    static crawl counts too."""
+    if isinstance(error, PlaywrightError):
+        for code, kind in NETWORK_ANOMALIES.items():
+            if f"net::{code}" in error.message:
+                return kind
+    return None
+
+
+async def _document_parsed(page: Page) -> bool:
+    """Whether the page's document has been parsed whole (a server that drips or stalls its
+    body leaves it `loading`: its DOM cannot even be read then)."""
+    try:
+        state = await asyncio.wait_for(page.evaluate("document.readyState"), PROBE_SECONDS)
+    except (TimeoutError, PlaywrightError):
+        return False
+    return state != "loading" and page.url != "about:blank"
 
 
 def _page_methods(request: Request) -> list[PageMethod]:

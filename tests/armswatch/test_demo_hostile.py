@@ -1,4 +1,5 @@
-"""`armswatch demo --hostile` crawls Hostile Bazaar on 127.0.0.1:8305 and says what it cut."""
+"""`armswatch demo --hostile --browser` crawls Hostile Bazaar on 127.0.0.1:8305, with its static
+source and in Chromium, and says what each cut."""
 
 from __future__ import annotations
 
@@ -17,10 +18,17 @@ def test_the_hostile_demo_captures_every_ordinary_listing_and_shows_the_cuts(
 ) -> None:
     ordinary = len(NORMAL_LISTINGS) + len(PATIENT_LISTINGS)
     demo = run_armswatch(
-        "demo", "--hostile", data_dir=tmp_path / "data", env={"COLUMNS": "200"}, timeout=500
+        "demo",
+        "--hostile",
+        "--browser",
+        data_dir=tmp_path / "data",
+        env={"COLUMNS": "200"},
+        timeout=500,
     )
     assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
-    assert f"ordinary listings captured: {ordinary}/{ordinary}" in demo.stdout
+    for source in ("demo-hostile:", "demo-hostile-browser:"):
+        assert source in demo.stdout, demo.stdout
+    assert demo.stdout.count(f"ordinary listings captured: {ordinary}/{ordinary}") == 2
     for kind in ("decompression_bomb", "trap_calendar", "timeout", "charset_mislabelled"):
         assert kind in demo.stdout, demo.stdout
     runs = run_armswatch("runs", "demo-hostile", data_dir=tmp_path / "data")

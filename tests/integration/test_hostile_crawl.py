@@ -10,15 +10,9 @@ subprocess whose memory (and that of its workers) is sampled all along.
 
 from __future__ import annotations
 
-import json
-import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
-from typing import Any
 
-import psutil
 import pytest
 
 from armswatch.demo.hostile import (
@@ -28,7 +22,14 @@ from armswatch.demo.hostile import (
     HostileSite,
     hostile_source_yaml,
 )
-from tests.conftest import REPO, armswatch_env, run_armswatch
+from tests.conftest import run_armswatch
+from tests.integration.sampled_crawl import (
+    anomaly_counts,
+    check_counts,
+    crawl_sampled,
+    indexed_titles,
+    run_stats,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -53,50 +54,13 @@ EXPECTED: dict[str, int | tuple[int]] = {
 }
 
 
-def crawl_sampled(source: Path, data_dir: Path) -> tuple[int, int, int]:
-    """Run the crawl; its exit code, and the peak RSS of its process and of its whole tree."""
-    env = armswatch_env(data_dir, {"ARMSWATCH_RULES": str(data_dir.parent / "no-rules")})
-    with (data_dir.parent / "crawl.out").open("w") as output:
-        crawl = subprocess.Popen(
-            [sys.executable, "-m", "armswatch", "crawl", str(source)],
-            cwd=REPO,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-        process = psutil.Process(crawl.pid)
-        peak = peak_tree = 0
-        while crawl.poll() is None:
-            try:
-                rss = process.memory_info().rss
-                children = process.children(recursive=True)
-                tree = rss + sum(child.memory_info().rss for child in children)
-            except psutil.Error:  # it, or a worker, has just ended
-                continue
-            peak, peak_tree = max(peak, rss), max(peak_tree, tree)
-            time.sleep(0.1)
-    return crawl.returncode, peak, peak_tree
-
-
-def run_stats(data_dir: Path) -> dict[str, Any]:
-    with sqlite3.connect(data_dir / "runs.db") as db:
-        [(stats,)] = db.execute("SELECT stats FROM runs").fetchall()
-    return dict(json.loads(stats))
-
-
-def indexed_titles(data_dir: Path) -> dict[str, str]:
-    with sqlite3.connect(data_dir / "armswatch.db") as db:
-        rows = db.execute("SELECT site_listing_id, document FROM listings").fetchall()
-    return {str(site_id): str(json.loads(document)["title"]) for site_id, document in rows}
-
-
 def test_a_hostile_site_is_crawled_to_its_end_and_every_anomaly_counted(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     started = time.monotonic()
     with HostileSite(port=0) as site:
         source = tmp_path / "demo-hostile.yaml"
         source.write_text(hostile_source_yaml(site.base_url))
-        returncode, peak, peak_tree = crawl_sampled(source, data_dir)
+        returncode, peaks = crawl_sampled(source, data_dir)
     took = time.monotonic() - started
     output = (tmp_path / "crawl.out").read_text()
     stats = run_stats(data_dir)
@@ -104,7 +68,7 @@ def test_a_hostile_site_is_crawled_to_its_end_and_every_anomaly_counted(tmp_path
     # pages lost for good (the drip, the stall, the reset) are errors: the crawl says so
     assert returncode == 1, output[-3000:]
 
-    assert peak < GIB and peak_tree < GIB, (peak, peak_tree)
+    assert peaks.crawl < GIB and peaks.tree < GIB, peaks
     assert stats["armswatch/parse/max_cpu_seconds"] < MAX_PAGE_CPU
 
     titles = indexed_titles(data_dir)
@@ -115,22 +79,14 @@ def test_a_hostile_site_is_crawled_to_its_end_and_every_anomaly_counted(tmp_path
         assert "\ufffd" not in titles[site_id] and any("а" <= c <= "я" for c in titles[site_id])
     assert cyrillic["charset-none"].split(",")[0] in titles["hb-unlabelled"]
 
-    counted = {
-        key.removeprefix("armswatch/anomalies/"): value
-        for key, value in stats.items()
-        if key.startswith("armswatch/anomalies/")
-    }
-    for kind, expected in EXPECTED.items():
-        if isinstance(expected, tuple):
-            assert counted.get(kind, 0) >= expected[0], (kind, counted)
-        else:
-            assert counted.get(kind, 0) == expected, (kind, counted)
+    counted = anomaly_counts(stats)
+    check_counts(counted, EXPECTED)
     assert stats["armswatch/anomalies"] == sum(counted.values())
 
     listed = run_armswatch("runs", "demo-hostile", data_dir=data_dir, env={"COLUMNS": "400"})
     assert "cut: " in listed.stdout and "decompression_bomb 3" in listed.stdout, listed.stdout
     print(
         f"crawled in {took:.0f} s: {len(titles)} listings, {stats['armswatch/anomalies']} "
-        f"anomalies {counted}; peak RSS {peak >> 20} MiB (with workers {peak_tree >> 20} MiB), "
+        f"anomalies {counted}; {peaks}, "
         f"at most {stats['armswatch/parse/max_cpu_seconds']} s of CPU for one page"
     )
