@@ -14,6 +14,7 @@ from scrapy.settings import Settings
 from armswatch import logs
 from armswatch.runs import CrawlRun, RunStore
 from armswatch.settings import AppSettings
+from crawlers.browser.limits import BOUNDED as BROWSER_BOUNDED
 from crawlers.browser.settings import browser_settings
 from crawlers.challenges.config import apply_challenge_settings
 from crawlers.evidence import middleware as evidence
@@ -79,6 +80,7 @@ def crawl_settings(
         apply_safety_settings(settings, source)
     else:
         settings.set(PAGE_CHECKS, False, priority="cmdline")
+        settings.set(BROWSER_BOUNDED, False, priority="cmdline")
     if overrides:
         settings.setdict(overrides, priority="cmdline")
     apply_challenge_settings(settings, source, app)  # merged into the downloader middlewares

@@ -20,7 +20,8 @@
 - `ARMSWATCH_EVIDENCE`: `0` crawls without capturing evidence (default: every response a crawl
   receives goes into WARC files and the ledger under `<data>/evidence`).
 - `ARMSWATCH_SAFETY`: `0` crawls without the hostile-site safety layer (`crawlers.safety`:
-  its middlewares and page checks; Scrapy's size cap stays). For measuring its cost
+  its middlewares and page checks, and the browser pages' bounds of `crawlers.browser.bounded`;
+  Scrapy's size cap stays). For measuring its cost
   (`benchmarks/crawl.py`), never for real crawls.
 """
 

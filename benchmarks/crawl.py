@@ -81,9 +81,15 @@ def warm_pages(demo: DemoSites) -> int:
     return len(seen)
 
 
-def write_source(base_url: str, pages: int, concurrency: int, directory: Path) -> Path:
-    """The demo market's source on `base_url`, with limits above the site's `pages`."""
+def write_source(
+    base_url: str, pages: int, concurrency: int, directory: Path, *, browser: bool = False
+) -> Path:
+    """The demo market's source on `base_url`, with limits above the site's `pages`; in
+    Chromium (`render: browser`, with screenshots) when `browser`."""
     config: dict[str, Any] = yaml.safe_load((ROOT / "sources" / "demo-market.yaml").read_text())
+    if browser:
+        config["render"] = "browser"
+        config["browser"] = {"javascript": True, "screenshot": True, "timeout": 60}
     budget = 2 * pages + 1000
     config["name"] = SOURCE_NAME
     config["start_urls"] = [f"{base_url}/"]
@@ -255,7 +261,9 @@ def measure(arguments: argparse.Namespace, work: Path) -> int:
     with DemoSites(ports={SITE: 0}, sites=(SITE,), sizes=sizes) as demo:
         pages = warm_pages(demo)
         base_url = demo.base_urls[SITE]
-        source = write_source(base_url, pages, arguments.concurrency, work / "sources")
+        source = write_source(
+            base_url, pages, arguments.concurrency, work / "sources", browser=arguments.browser
+        )
         print(
             f"demo market: {arguments.listings} listings, {pages} pages on {base_url} "
             f"(pre-rendered); concurrency {arguments.concurrency}, no delay, no autothrottle"
@@ -299,7 +307,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="only the armswatch crawls with and without the safety layer",
     )
+    parser.add_argument(
+        "--browser",
+        action="store_true",
+        help="crawl in Chromium, with and without the safety layer (implies --safety-only; "
+        "try --listings 300 --concurrency 2)",
+    )
     arguments = parser.parse_args(argv)
+    arguments.safety_only = arguments.safety_only or arguments.browser
     with tempfile.TemporaryDirectory(prefix="armswatch-bench-crawl-") as work:
         try:
             return measure(arguments, Path(work))

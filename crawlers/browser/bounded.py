@@ -43,7 +43,7 @@ from scrapy_playwright.page import PageMethod
 from crawlers.anomalies import record_anomaly
 from crawlers.browser.capture import Screenshot, cut_html
 from crawlers.browser.document_size import DocumentSizeWatch, Oversize
-from crawlers.browser.limits import PageLimits
+from crawlers.browser.limits import BOUNDED, PageLimits
 from crawlers.browser.popups import PopupCloser
 from crawlers.errors import CrawlersError
 
@@ -70,6 +70,7 @@ class BoundedPageHandler(ScrapyPlaywrightDownloadHandler):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.limits = PageLimits.from_settings(crawler.settings)
+        self.bounded = crawler.settings.getbool(BOUNDED, True)
         self.max_document_bytes = crawler.settings.getint("DOWNLOAD_MAXSIZE")
         self.popups = PopupCloser(crawler.stats)
         self._size_watches: dict[Page, DocumentSizeWatch] = {}
@@ -77,7 +78,7 @@ class BoundedPageHandler(ScrapyPlaywrightDownloadHandler):
     async def _create_page(self, request: Request, spider: Any) -> Page:
         page = await super()._create_page(request=request, spider=spider)
         self.popups.watch(page)
-        if self.max_document_bytes > 0:  # 0: Scrapy's "no limit"
+        if self.bounded and self.max_document_bytes > 0:  # 0: Scrapy's "no limit"
             self._size_watches[page] = await DocumentSizeWatch.attach(page, self.max_document_bytes)
             page.on("close", lambda _: self._size_watches.pop(page, None))
         return page
@@ -86,6 +87,8 @@ class BoundedPageHandler(ScrapyPlaywrightDownloadHandler):
         self, request: Request, page: Page, spider: Any
     ) -> Response:
         """The page's response within the page budget and the size caps."""
+        if not self.bounded:
+            return await super()._download_request_with_page(request, page, spider)
         watch = self._size_watches.get(page)
         try:
             response = await self._within_budget(request, page, spider)

@@ -22,6 +22,7 @@ from scrapy.settings import BaseSettings
 from crawlers.access import BrowserOptions
 
 LIMITS = "ARMSWATCH_BROWSER_LIMITS"
+BOUNDED = "ARMSWATCH_BROWSER_BOUNDED"  # False: no size watch, budget or caps (benchmarks only)
 MAX_SCREENSHOT_WIDTH = 3_840  # CSS px: a page that grows sideways is cut too
 
 
