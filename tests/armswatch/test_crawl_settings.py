@@ -11,6 +11,8 @@ from scrapy.utils.conf import build_component_list
 
 from armswatch.crawl import crawl_settings
 from armswatch.settings import AppSettings
+from crawlers.browser.limits import BOUNDED as BROWSER_BOUNDED
+from crawlers.browser.limits import PageLimits
 from crawlers.evidence.middleware import EVIDENCE_DIR, MIDDLEWARE
 from crawlers.source import Source
 from tests.conftest import REPO
@@ -65,3 +67,14 @@ def test_responses_reach_the_evidence_middleware_decoded_and_before_they_are_rep
     at = chain.index
     assert at(REDIRECT) < at(HTTP_COMPRESSION) < at(MIDDLEWARE) < at(CHARSET)
     assert at(MIDDLEWARE) < at(CHALLENGES) < at(META_REFRESH) < at(RETRY)
+
+
+@pytest.mark.parametrize(("safety", "bounded"), [("1", True), ("0", False)])
+def test_the_safety_switch_reaches_the_browser_page_bounds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, safety: str, bounded: bool
+) -> None:
+    settings = crawl_settings(
+        source("demo-hostile-browser"), app(tmp_path, monkeypatch, ARMSWATCH_SAFETY=safety)
+    )
+    assert settings.getbool(BROWSER_BOUNDED, True) is bounded
+    assert PageLimits.from_settings(settings).max_rendered_bytes == 4 * 1024 * 1024
