@@ -24,7 +24,9 @@ Targets: memory stays flat over the crawl (RSS at 25/50/75/100% of it is printed
 armswatch's pages per second are at least 0.7 of the bare spider's (issue 7); capturing
 evidence costs at most 25% of armswatch's pages per second (issue 8); the safety layer costs
 under 5% of them (issue 11). `--safety-only` runs only the crawls with and without it, in
-turn, `--repeats` times each (the best of each is compared). All are reported; the exit status
+turn, `--repeats` times each (the best of each is compared); `--browser` does the same with the
+source in Chromium (`render: browser`, a screenshot of each listing), where the layer is the
+browser page bounds of `crawlers.browser.bounded`. All are reported; the exit status
 is 1 only when a crawl did not run.
 """
 
