@@ -21,6 +21,7 @@ from scrapy.http import HtmlResponse, Request
 from scrapy_playwright.page import PageMethod
 from warcio.archiveiterator import ArchiveIterator
 
+from crawlers.browser.capture import Screenshot, capped_screenshot
 from crawlers.challenges.pages import INTERNAL
 from crawlers.evidence.digests import DigestIndex
 from crawlers.evidence.meta import SERVER_BODY
@@ -266,8 +267,8 @@ def test_a_decoded_body_keeps_the_transfer_headers_under_their_original_names(
 
 
 def browser_page(server_body: bytes | None, png: bytes | None = PNG) -> tuple[Request, Any]:
-    shot = PageMethod("screenshot", full_page=True, type="png")
-    shot.result = png
+    shot = PageMethod(capped_screenshot, 10_000, 30_000)  # as `actions.page_methods` builds it
+    shot.result = None if png is None else Screenshot(png, 1280, 720, 1280, 720)
     meta: dict[str, Any] = {"playwright": True, "playwright_page_methods": [shot]}
     if server_body is not None:
         meta[SERVER_BODY] = server_body
