@@ -28,6 +28,8 @@ from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
+from index.sqlite.wal import enable_wal
+
 HISTORY_DB = "history.db"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS misses (
@@ -104,7 +106,7 @@ class HistoryStore:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        enable_wal(self._db)
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
 

@@ -28,6 +28,7 @@ from index.sqlite.schema import (
 )
 from index.sqlite.store import archive_version, transaction
 from index.sqlite.tables import LISTING_TABLES, VERSION_TABLES, write_stems
+from index.sqlite.wal import enable_wal
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -35,7 +36,7 @@ def connect(path: Path) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        connection.execute("PRAGMA journal_mode = WAL")
+        enable_wal(connection)
     except sqlite3.Error as error:
         raise BackendConfigError(f"cannot open the index file {path}: {error}") from error
     connection.execute("PRAGMA synchronous = NORMAL")
