@@ -1,4 +1,5 @@
-"""Turn one detail page into a `Listing` with a source's selectors, or say which field failed.
+"""Turn one detail page, or one listing card of an index page, into a `Listing` with a source's
+selectors, or say which field failed.
 
 Pure functions over a parsel `Selector`, so the selector workbench, offline import and the
 spider all share them and tests need no network.
@@ -64,14 +65,25 @@ def read_fields(detail: DetailPage, root: Selector) -> PageFields:
     return page
 
 
-def listing_from_page(source: Source, url: str, root: Selector, captured_at: datetime) -> Listing:
-    """The listing on a detail page; `ExtractionError` when it has no title."""
-    page = read_fields(source.detail, root)
+def listing_from_page(
+    source: Source,
+    url: str,
+    root: Selector,
+    captured_at: datetime,
+    *,
+    selectors: DetailPage | None = None,
+) -> Listing:
+    """The listing on a detail page (or in a card: `selectors` are then the source's
+    `index.cards`, `root` the card); `ExtractionError` when it has no title."""
+    selectors = selectors or source.detail
+    if selectors is None:
+        raise ExtractionError(url, "detail", "the source reads no detail pages")
+    page = read_fields(selectors, root)
     title = page.first("title")
     if not title:
         raise ExtractionError(url, "title", "the title selector matched nothing")
     canonical = canonicalize_url(url)
-    site_id = page.first("listing_id") or _id_from_url(source.detail.listing_id_pattern, url)
+    site_id = page.first("listing_id") or _id_from_url(selectors.listing_id_pattern, url)
     return Listing(
         id=listing_id(source.name, site_id, canonical),
         source=source.name,
@@ -96,6 +108,59 @@ def listing_from_page(source: Source, url: str, root: Selector, captured_at: dat
         first_seen=captured_at,
         last_seen=captured_at,
         captured_at=captured_at,
+    )
+
+
+def card_nodes(source: Source, root: Selector) -> list[Selector]:
+    """The listing cards of an index page (none when the source reads no cards)."""
+    cards = source.index.cards
+    return list(cards.card.select(root)) if cards is not None else []
+
+
+def listing_from_card(
+    source: Source, page_url: str, card: Selector, captured_at: datetime
+) -> Listing:
+    """The listing of one card of the index page at `page_url`; its link made absolute
+    against that page (relative, site-absolute and absolute links alike)."""
+    cards = source.index.cards
+    if cards is None:
+        raise ExtractionError(page_url, "index.cards", "the source reads no listing cards")
+    link = cards.url.first(card)
+    if not link:
+        raise ExtractionError(page_url, "url", "a card whose url selector matched nothing")
+    return listing_from_page(source, _absolute(page_url, link), card, captured_at, selectors=cards)
+
+
+CARD_FIELDS = (  # what a card can tell that a detail page may leave out
+    "description",
+    "category_path",
+    "price",
+    "quantity",
+    "vendor",
+    "ships_from",
+    "ships_to",
+    "shipping_methods",
+    "images",
+    "posted_at",
+    "language",
+)
+
+
+def merged_with_card(detail: Listing, card: Listing) -> Listing:
+    """The detail page's listing, its empty fields filled from the card's; the card's id and
+    URL kept, so a listing is the same whether its detail page was read or not."""
+    filled = {
+        name: getattr(card, name)
+        for name in CARD_FIELDS
+        if not getattr(detail, name) and getattr(card, name)
+    }
+    return detail.model_copy(
+        update={
+            **filled,
+            "id": card.id,
+            "url": card.url,
+            "site_listing_id": card.site_listing_id or detail.site_listing_id,
+        }
     )
 
 

@@ -44,16 +44,6 @@ class Pagination(_Config):
         return self
 
 
-class IndexPage(_Config):
-    """Selectors on index pages (category pages, search results, board listings)."""
-
-    listing_links: FieldSelector = Field(description="links to listing detail pages")
-    follow: list[FieldSelector] = Field(
-        default_factory=list, description="links to more index pages, e.g. a category tree"
-    )
-    pagination: Pagination | None = None
-
-
 class DetailPage(_Config):
     """Selectors on a listing's own page. Only `title` is required."""
 
@@ -92,6 +82,37 @@ class DetailPage(_Config):
             if compiled.groups < 1:
                 raise ValueError("the pattern needs one group `( )` around the id")
         return value
+
+
+class ListingCards(DetailPage):
+    """Listings read from the cards of index pages: each `card` element is one listing, its
+    fields read with the detail page's selectors under the card (only `title` and `url` are
+    required). With a `detail` section too, each card's detail page is fetched and its fields
+    fill in (and win over) the card's; a card whose detail page cannot be had stays as read."""
+
+    card: FieldSelector = Field(description="each card element of an index page")
+    url: FieldSelector = Field(description="the listing's link in the card (e.g. attr: href)")
+
+
+class IndexPage(_Config):
+    """Selectors on index pages (category pages, search results, board listings)."""
+
+    listing_links: FieldSelector | None = Field(
+        default=None, description="links to listing detail pages"
+    )
+    cards: ListingCards | None = Field(
+        default=None, description="listing cards: listings read from the index page itself"
+    )
+    follow: list[FieldSelector] = Field(
+        default_factory=list, description="links to more index pages, e.g. a category tree"
+    )
+    pagination: Pagination | None = None
+
+    @model_validator(mode="after")
+    def _finds_listings(self) -> IndexPage:
+        if self.listing_links is None and self.cards is None:
+            raise ValueError("give `listing_links` (to detail pages) or `cards`, or both")
+        return self
 
 
 class VendorPage(_Config):
@@ -187,7 +208,9 @@ class Source(AccessMixin):
     start_urls: list[AnyHttpUrl] = Field(min_length=1)
     languages: list[str] = Field(default_factory=list, description="ISO 639-1 codes")
     index: IndexPage
-    detail: DetailPage
+    detail: DetailPage | None = Field(
+        default=None, description="selectors on a listing's own page (optional with `cards`)"
+    )
     vendor_page: VendorPage | None = None
     defaults: Defaults = Field(default_factory=Defaults)
     limits: Limits = Field(default_factory=Limits)
@@ -206,6 +229,12 @@ class Source(AccessMixin):
         description="days its captures are kept before `armswatch evidence prune` removes"
         " them (unless a case holds them); none: kept for good",
     )
+
+    @model_validator(mode="after")
+    def _detail_pages_are_read(self) -> Source:
+        if self.detail is None and self.index.listing_links is not None:
+            raise ValueError("`index.listing_links` lead to detail pages: give `detail` too")
+        return self
 
     @field_validator("name")
     @classmethod

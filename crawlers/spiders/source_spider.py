@@ -1,8 +1,9 @@
 """One generic spider that crawls any source from its YAML definition.
 
 Index pages (start URLs, followed category links, pagination) lead to detail pages, which
-become `Listing` items; vendor pages become `VendorProfile` items. A page that cannot be read
-is counted and logged, and the crawl goes on.
+become `Listing` items, or hold listing cards, each one a `Listing` (completed from its detail
+page when the source reads those too); vendor pages become `VendorProfile` items. A page that
+cannot be read is counted and logged, and the crawl goes on.
 
 A `render: browser` source is fetched with Chromium (`crawlers.browser`): every request carries
 the browser meta (page actions; a full-page screenshot on listing pages, kept as evidence),
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import scrapy
+from parsel import Selector
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
@@ -32,7 +34,14 @@ from crawlers.browser.screenshots import save_screenshot, with_screenshot
 from crawlers.browser.settings import SCREENSHOTS_DIR
 from crawlers.evidence.meta import EVIDENCE
 from crawlers.evidence.records import Capture
-from crawlers.extraction import ExtractionError, listing_from_page, vendor_from_page
+from crawlers.extraction import (
+    ExtractionError,
+    card_nodes,
+    listing_from_card,
+    listing_from_page,
+    merged_with_card,
+    vendor_from_page,
+)
 from crawlers.listing import Evidence, Listing
 from crawlers.safety.pages import PageChecks
 from crawlers.safety.settings import PAGE_CHECKS
@@ -83,16 +92,51 @@ class SourceSpider(scrapy.Spider):
         started = time.thread_time()
         self.checks.check(response)
         index = self.source.index
-        links = index.listing_links.values(response.selector, every=True)
-        follow = [
-            link for found in index.follow for link in found.values(response.selector, every=True)
-        ]
+        selector = response.selector
+        links = index.listing_links.values(selector, every=True) if index.listing_links else []
+        cards = card_nodes(self.source, selector)
+        follow = [link for found in index.follow for link in found.values(selector, every=True)]
         self.checks.spent(started, response.url)
+        for card in cards:
+            yield from self._card(response, card)
         for link in links:
             yield response.follow(link, callback=self.parse_detail, **self._fetch(detail=True))
         for link in follow:
             yield response.follow(link, callback=self.parse_index, **self._fetch())
-        yield from self._next_pages(response, page, found_listings=bool(links))
+        yield from self._next_pages(response, page, found_listings=bool(links or cards))
+
+    def _card(self, response: TextResponse, card: Selector) -> Output:
+        """A card's listing; or, when the source reads detail pages, the request of its page
+        (carrying the card, which stands in for it if the page cannot be had)."""
+        try:
+            listing = listing_from_card(self.source, response.url, card, _now())
+        except ExtractionError as error:
+            self._count_error(f"card_missing_{error.field}", response.url, error.reason)
+            return
+        except Exception as error:  # one broken card never stops the crawl
+            self._count_error("card_exception", response.url, f"{type(error).__name__}: {error}")
+            return
+        self._count("cards")
+        listing = self._with_evidence(self.checks.cap_fields(listing), response)
+        if self.source.detail is None:
+            yield listing
+            yield from self._vendor_request(listing, response)
+            return
+        fetch = self._fetch(detail=True)
+        fetch["errback"] = self.on_card_detail_error
+        yield response.follow(
+            listing.url, callback=self.parse_detail, cb_kwargs={"card": listing}, **fetch
+        )
+
+    def on_card_detail_error(self, failure: Failure) -> Output:
+        """A card's detail page could not be had: the card's listing stands."""
+        if self.browser:
+            self.on_browser_error(failure)
+        request = getattr(failure, "request", None)
+        card = request.cb_kwargs.get("card") if isinstance(request, Request) else None
+        if isinstance(card, Listing):
+            self._count("cards/without_detail")
+            yield card
 
     def _next_pages(self, response: TextResponse, page: int, *, found_listings: bool) -> Output:
         pagination = self.source.index.pagination
@@ -123,9 +167,12 @@ class SourceSpider(scrapy.Spider):
                 **self._fetch(meta={"first_page_url": first_url}),
             )
 
-    def parse_detail(self, response: Response) -> Output:
+    def parse_detail(self, response: Response, card: Listing | None = None) -> Output:
+        """A detail page's listing (merged with its card's, if it came from one); a page that
+        cannot be read leaves the card's listing, if any."""
         if not isinstance(response, TextResponse):
             self._count_error("not_text", response.url, "detail page is not HTML")
+            yield from [card] if card is not None else []
             return
         self._count("pages/detail")
         started = time.thread_time()
@@ -134,13 +181,21 @@ class SourceSpider(scrapy.Spider):
             listing = listing_from_page(self.source, response.url, response.selector, _now())
         except ExtractionError as error:
             self._count_error(f"missing_{error.field}", response.url, error.reason)
+            yield from [card] if card is not None else []
             return
         except Exception as error:  # one broken page never stops the crawl
             self._count_error("exception", response.url, f"{type(error).__name__}: {error}")
+            yield from [card] if card is not None else []
             return
         finally:
             self.checks.spent(started, response.url)
-        yield self._with_evidence(self.checks.cap_fields(listing), response)
+        if card is not None:
+            listing = merged_with_card(listing, card)
+        listing = self._with_evidence(self.checks.cap_fields(listing), response)
+        yield listing
+        yield from self._vendor_request(listing, response)
+
+    def _vendor_request(self, listing: Listing, response: TextResponse) -> Output:
         if listing.vendor and listing.vendor.profile_url and self.source.vendor_page:
             yield response.follow(
                 listing.vendor.profile_url,

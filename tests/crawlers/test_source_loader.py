@@ -97,5 +97,6 @@ def test_repository_sources_are_valid() -> None:
 def test_json_schema_is_generated_from_the_model() -> None:
     schema = source_json_schema()
     assert schema["additionalProperties"] is False
-    assert {"name", "kind", "start_urls", "index", "detail"} <= set(schema["required"])
-    assert "DetailPage" in schema["$defs"]
+    assert {"name", "kind", "start_urls", "index"} <= set(schema["required"])
+    assert "detail" not in schema["required"]  # optional with listing cards
+    assert {"DetailPage", "ListingCards"} <= set(schema["$defs"])

@@ -158,7 +158,7 @@ def test_every_shipped_source_mutated_gives_a_source_or_a_clear_error(
     load_or_clear_error(source_file)
 
 
-@given(st.sampled_from(["name", "kind", "start_urls", "index", "detail"]))
+@given(st.sampled_from(["name", "kind", "start_urls", "index"]))
 def test_a_dropped_required_key_is_named(source_file: Path, key: str) -> None:
     source_file.write_text(dump({k: v for k, v in DEMO_MARKET.items() if k != key}))
     error = load_or_clear_error(source_file)
