@@ -51,6 +51,7 @@ class Evidence(_Record):
     warc_record_id: str | None = None
     sha256: str | None = None
     screenshot: str | None = None
+    saved_file: str | None = None  # an imported saved page (`armswatch import`): file or member
 
 
 class Photo(_Record):
