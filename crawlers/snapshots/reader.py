@@ -61,11 +61,8 @@ def _zip(path: Path) -> Iterator[SavedPage]:
             name = member.filename.lower()
             origin = f"{path}!{member.filename}"
             if name.endswith(HTML_SUFFIXES):
-                body = archive.read(member)
                 modified = datetime(*member.date_time, tzinfo=UTC)
-                yield SavedPage(
-                    body=body, origin=origin, url=saved_from_url(body), modified=modified
-                )
+                yield html_page(archive.read(member), origin, modified)
             elif name.endswith(WARC_SUFFIXES):
                 with archive.open(member) as stream:
                     yield from warc_pages(stream, origin)
