@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from rich.console import Console
@@ -93,15 +93,21 @@ def crawl_sources(
     *,
     console: Console | None = None,
     overrides: dict[str, Any] | None = None,
+    spider: type[SourceSpider] = SourceSpider,
+    spider_kwargs: dict[str, Any] | None = None,
+    settings_of: Callable[[Source], Settings] | None = None,
 ) -> list[CrawlRun]:
     """Crawl the sources side by side in this process; record and return one run per source.
 
-    Twisted's reactor starts once per process, so call this once per process.
+    `spider` (given `spider_kwargs`) and `settings_of` (default: `crawl_settings` with the
+    `overrides`) let an import run its own spider on its own settings. Twisted's reactor starts
+    once per process, so call this once per process.
     """
     logs.configure(app.log_dir)
     process = CrawlerProcess({"LOG_INSTALL_ROOT_HANDLER": False})
+    settings_of = settings_of or (lambda source: crawl_settings(source, app, overrides))
     crawlers = [
-        Crawler(SourceSpider, crawl_settings(source, app, overrides), init_reactor=position == 0)
+        Crawler(spider, settings_of(source), init_reactor=position == 0)
         for position, source in enumerate(sources)
     ]
     console = console or Console(stderr=True)
@@ -118,7 +124,7 @@ def crawl_sources(
     ) as progress:
         for source, crawler in zip(sources, crawlers, strict=True):
             _track(progress, crawler, source.name)
-            process.crawl(crawler, source=source)
+            process.crawl(crawler, source=source, **(spider_kwargs or {}))
         process.start()
     return _record_runs(sources, crawlers, app)
 

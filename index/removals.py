@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from crawlers.listing import Listing
+from crawlers.snapshots.pages import IMPORTED_PAGES
 from index.backend import IndexBackend, UpsertReport
 from index.history_store import HistoryStore
 
@@ -36,7 +37,8 @@ PAGINATION_CUT = "armswatch/pagination/max_pages_reached"  # the spider's stat
 
 def is_complete(reason: str, stats: Mapping[str, Any]) -> bool:
     """Whether a crawl that ended with `reason` and `stats` went through the whole site."""
-    return reason == COMPLETE_REASON and not stats.get(PAGINATION_CUT)
+    imported = stats.get(IMPORTED_PAGES)  # saved pages: what the site held is not known
+    return reason == COMPLETE_REASON and not stats.get(PAGINATION_CUT) and not imported
 
 
 def phrase(value: str) -> str:

@@ -11,6 +11,7 @@ from armswatch.cli import (
     es_commands,
     extract_commands,
     history_commands,
+    import_commands,
     index_commands,
     routes_commands,
     runs_commands,
@@ -49,6 +50,7 @@ app.add_typer(patterns_app, name="patterns")
 app.add_typer(share_app, name="share")
 app.add_typer(users_app, name="users")
 app.command("crawl")(crawl_commands.crawl)
+app.command("import")(import_commands.import_pages)
 app.command("search")(search_commands.search)
 app.command("show")(search_commands.show)
 app.command("runs")(runs_commands.runs)

@@ -5,7 +5,7 @@ read from it can name its evidence: the file (or zip member) and its SHA-256, or
 record id and payload digest. Nothing here touches the network.
 """
 
-from crawlers.snapshots.pages import SavedPage, SnapshotError
+from crawlers.snapshots.pages import IMPORTED_PAGES, SavedPage, SnapshotError
 from crawlers.snapshots.reader import open_snapshot
 
-__all__ = ["SavedPage", "SnapshotError", "open_snapshot"]
+__all__ = ["IMPORTED_PAGES", "SavedPage", "SnapshotError", "open_snapshot"]

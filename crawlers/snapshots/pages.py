@@ -14,6 +14,9 @@ from crawlers.listing import Evidence
 _SAVED_FROM = re.compile(rb"<!--\s*saved from url=\(\d+\)(\S+?)\s*-->", re.IGNORECASE)
 
 
+IMPORTED_PAGES = "armswatch/import/pages"  # on an import's stats: it is never a complete crawl
+
+
 class SnapshotError(CrawlersError):
     """A path that holds no saved pages armswatch can read, or a broken archive."""
 
