@@ -43,7 +43,8 @@ def import_pages(
     app = AppSettings.from_env()
     try:
         when = _capture_time(captured_at)
-        folders = (*app.sources_dirs, *(folder / "examples" for folder in app.sources_dirs))
+        examples = [folder / "examples" for folder in app.sources_dirs]
+        folders = (*app.sources_dirs, *(folder for folder in examples if folder.is_dir()))
         chosen = find_source(source, folders)
         if not snapshot.exists():
             raise CrawlersError(f"{snapshot}: no such file or folder (--from)")
