@@ -68,7 +68,8 @@ def try_page(source: Source, body: bytes, url: str, when: datetime | None = None
     if reading.cards:
         reading.kind = "cards"
     elif not any(reading.links.get("index.listing_links", [])) and source.detail is not None:
-        reading.kind = "detail"
+        reading.kind = "detail"  # the index selectors are not meant for it
+        reading.unmatched = [path for path in reading.unmatched if not path.startswith("index.")]
         _read_detail(source, root, url, when or utcnow(), reading)
     return reading
 
