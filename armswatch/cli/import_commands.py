@@ -18,6 +18,7 @@ from armswatch.cli import exit_codes
 from armswatch.cli.run_table import print_runs
 from armswatch.settings import AppSettings
 from crawlers.errors import CrawlersError
+from crawlers.snapshots import open_snapshot
 from crawlers.source_loader import find_source
 
 
@@ -46,8 +47,7 @@ def import_pages(
         examples = [folder / "examples" for folder in app.sources_dirs]
         folders = (*app.sources_dirs, *(folder for folder in examples if folder.is_dir()))
         chosen = find_source(source, folders)
-        if not snapshot.exists():
-            raise CrawlersError(f"{snapshot}: no such file or folder (--from)")
+        next(open_snapshot(snapshot), None)  # an unreadable path fails here, not mid-import
     except (CrawlersError, ValueError) as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(exit_codes.BAD_INPUT) from None

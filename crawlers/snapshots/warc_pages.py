@@ -26,8 +26,13 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 def warc_pages(stream: IO[bytes], origin: str) -> Iterator[SavedPage]:
     """The pages of the WARC file open in `stream` (named `origin` in their evidence)."""
     held: SavedPage | None = None  # a response whose rendered view may come next
+    records = ArchiveIterator(stream)
     try:
-        for record in ArchiveIterator(stream):
+        for record in records:
+            if record.rec_type is None or not record.rec_headers.get_header("WARC-Record-ID"):
+                offset = records.get_record_offset()
+                yield from [held] if held is not None else []  # what was read before stands
+                raise SnapshotError(f"{origin}: not a readable WARC record at byte {offset}")
             page = _page(record, origin)
             if page is None:
                 continue
@@ -40,6 +45,7 @@ def warc_pages(stream: IO[bytes], origin: str) -> Iterator[SavedPage]:
                 yield held
             held = page
     except ArchiveLoadFailed as error:
+        yield from [held] if held is not None else []
         raise SnapshotError(f"{origin}: not a readable WARC file ({error})") from error
     if held is not None:
         yield held

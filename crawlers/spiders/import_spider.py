@@ -25,7 +25,7 @@ from scrapy.http import Request, Response, TextResponse
 
 from crawlers.extraction import ExtractionError, card_nodes, listing_from_card, listing_from_page
 from crawlers.listing import Listing, utcnow
-from crawlers.snapshots import SavedPage, open_snapshot
+from crawlers.snapshots import SavedPage, SnapshotError, open_snapshot
 from crawlers.snapshots.handler import PAGE_URL, SAVED_PAGE, SCHEME
 from crawlers.spiders.source_spider import Output, SourceSpider
 
@@ -42,12 +42,20 @@ class ImportSpider(SourceSpider):
         self._warned_mtime = False
 
     async def start(self) -> AsyncIterator[Request]:
+        """A request per saved page; a snapshot broken part-way is an error, and the pages
+        read before it stand."""
         fallback_url = str(self.source.start_urls[0])
-        for number, page in enumerate(open_snapshot(self.snapshot)):
-            meta = {SAVED_PAGE: page, PAGE_URL: page.url or fallback_url, "allow_offsite": True}
-            yield Request(
-                f"{SCHEME}://page/{number}", callback=self.parse_saved, meta=meta, dont_filter=True
-            )
+        try:
+            for number, page in enumerate(open_snapshot(self.snapshot)):
+                meta = {SAVED_PAGE: page, PAGE_URL: page.url or fallback_url}
+                yield Request(
+                    f"{SCHEME}://page/{number}",
+                    callback=self.parse_saved,
+                    meta={**meta, "allow_offsite": True},
+                    dont_filter=True,
+                )
+        except SnapshotError as error:
+            self._count_error("snapshot", str(self.snapshot), str(error))
 
     def parse_saved(self, response: Response) -> Output:
         page = response.meta[SAVED_PAGE]
