@@ -60,4 +60,5 @@ def test_a_warc_broken_part_way_keeps_what_was_read(tmp_path: Path) -> None:
     assert ids == ["aa11", "bb22", "cc33"]
     log = (tmp_path / "data" / "logs" / "armswatch.jsonl").read_text()
     errors = [json.loads(line) for line in log.splitlines() if '"extraction_error"' in line]
-    assert any(e["kind"] == "snapshot" and "not a readable WARC record" in e["message"] for e in errors)
+    broken = [error for error in errors if error["kind"] == "snapshot"]
+    assert broken and "not a readable WARC record" in broken[0]["message"]
