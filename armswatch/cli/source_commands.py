@@ -12,6 +12,7 @@ from rich.table import Table
 
 from armswatch.cli import exit_codes
 from armswatch.cli.runs_commands import sources_status
+from armswatch.cli.source_new import new_source
 from armswatch.cli.source_try import try_source
 from armswatch.settings import AppSettings
 from crawlers.errors import SourceConfigError
@@ -73,3 +74,4 @@ def list_sources() -> None:
 
 app.command("status")(sources_status)
 app.command("try")(try_source)
+app.command("new")(new_source)

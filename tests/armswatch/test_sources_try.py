@@ -97,3 +97,13 @@ def test_a_cypher_page_prints_every_field_of_every_card(tmp_path: Path) -> None:
         assert title.split(" (Clone)")[0] in output
     assert "every selector matched something on this page" in output
     assert "24 listing(s) from this page" in output
+
+
+def test_a_drafted_source_is_tried_as_the_guide_says(tmp_path: Path) -> None:
+    draft = tmp_path / "drafted.yaml"
+    page = str(CARDS / "category.html")
+    done = run_armswatch("sources", "new", "drafted", "--from", page, "--out", str(draft),
+                         data_dir=tmp_path, env=WIDE)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    code, output = _try(tmp_path, draft, page)
+    assert "3 listing(s) from this page" in output and "Glock 19 slide, complete" in output
