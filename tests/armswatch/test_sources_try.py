@@ -106,4 +106,5 @@ def test_a_drafted_source_is_tried_as_the_guide_says(tmp_path: Path) -> None:
                          data_dir=tmp_path, env=WIDE)  # fmt: skip
     assert done.returncode == 0, done.stderr
     code, output = _try(tmp_path, draft, page)
+    assert code == 1  # the fixture's fourth card has no link: the draft shows it as the source did
     assert "3 listing(s) from this page" in output and "Glock 19 slide, complete" in output
