@@ -60,6 +60,13 @@ class AppSettings(BaseModel):
     evidence: bool = True  # capture every response into the evidence store
     safety: bool = True  # the hostile-site safety layer (crawlers.safety)
 
+    @property
+    def lookup_dirs(self) -> tuple[Path, ...]:
+        """Where a source named on the command line is looked for: the sources folders, then
+        their `examples/` subfolders (worked examples, never crawled by `--all`)."""
+        examples = (folder / "examples" for folder in self.sources_dirs)
+        return (*self.sources_dirs, *(folder for folder in examples if folder.is_dir()))
+
     @classmethod
     def from_env(cls) -> AppSettings:
         data_dir = Path(os.environ.get("ARMSWATCH_DATA", "data")).resolve()

@@ -44,9 +44,7 @@ def import_pages(
     app = AppSettings.from_env()
     try:
         when = _capture_time(captured_at)
-        examples = [folder / "examples" for folder in app.sources_dirs]
-        folders = (*app.sources_dirs, *(folder for folder in examples if folder.is_dir()))
-        chosen = find_source(source, folders)
+        chosen = find_source(source, app.lookup_dirs)
         next(open_snapshot(snapshot), None)  # an unreadable path fails here, not mid-import
     except (CrawlersError, ValueError) as error:
         typer.echo(str(error), err=True)

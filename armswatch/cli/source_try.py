@@ -32,9 +32,7 @@ def try_source(
     """Show what each selector of SOURCE reads on one page, and the listings it gives."""
     app = AppSettings.from_env()
     try:
-        examples = [folder / "examples" for folder in app.sources_dirs]
-        folders = (*app.sources_dirs, *(folder for folder in examples if folder.is_dir()))
-        chosen = find_source(source, folders)
+        chosen = find_source(source, app.lookup_dirs)
         body, url = _page(chosen, page, app)
     except (CrawlersError, ValueError) as error:
         typer.echo(str(error), err=True)
