@@ -9,7 +9,7 @@ A rule matches listings by a Lucene-syntax `query`, by structured `conditions`, 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 import pycountry
@@ -45,6 +45,18 @@ def parse_duration(value: object) -> timedelta:
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+def window_start(since: str | None, now: datetime) -> datetime | None:
+    """When a window of `since` (e.g. `30d`) ending `now` began; None for no window. A window
+    longer than the calendar reaches back (`999999999d`) begins at its start. A ValueError
+    says what a duration looks like."""
+    if since is None:
+        return None
+    try:
+        return now - parse_duration(since)
+    except OverflowError:
+        return datetime.min.replace(tzinfo=now.tzinfo)
 
 
 def check_query(query: str) -> str:

@@ -23,7 +23,7 @@ from armswatch.cli.rules_commands import rules_or_exit
 from armswatch.settings import AppSettings
 from rules.alert import ALERT_STATUSES, Alert, AlertStatus, Note
 from rules.dispatch import Dispatcher, DispatchReport
-from rules.model import parse_duration
+from rules.model import window_start
 from rules.store import AlertStore
 
 alerts_app = typer.Typer(
@@ -68,7 +68,11 @@ def list_alerts(
     if status is not None and status not in ALERT_STATUSES:
         typer.echo(f"error: --status must be one of {', '.join(ALERT_STATUSES)}", err=True)
         raise typer.Exit(exit_codes.BAD_INPUT)
-    start = _now() - parse_duration(since) if since else None
+    try:
+        start = window_start(since, _now())
+    except ValueError as error:
+        typer.echo(f"error: --since: {error}", err=True)
+        raise typer.Exit(exit_codes.BAD_INPUT) from None
     with _store() as store:
         alerts = store.alerts(
             status=status,  # checked above

@@ -19,7 +19,7 @@ from armswatch.settings import AppSettings
 from index.selection import open_index
 from rules.backtest import WouldFire, backtest
 from rules.loader import RuleConfigError, RuleSet, UnknownRuleError, load_rules
-from rules.model import parse_duration
+from rules.model import window_start
 
 rules_app = typer.Typer(
     help="Alert rules: `validate`, `list`, and `test RULE` against the index.",
@@ -81,7 +81,7 @@ def test_rule(
     rules = rules_or_exit(directory)
     try:
         rule = rules.rule(name)
-        start = datetime.now(UTC) - parse_duration(since) if since else None
+        start = window_start(since, datetime.now(UTC))
     except (UnknownRuleError, ValueError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(exit_codes.BAD_INPUT) from None
@@ -96,7 +96,7 @@ def test_rule(
     elif limit:
         _print_table(fired[:limit])
     listings = len({item.listing.id for item in fired})
-    window = f" since {start:%Y-%m-%d %H:%M} UTC" if start else ""
+    window = f" since {start:%Y-%m-%d %H:%M} UTC" if start and start.year > 1 else ""
     typer.echo(
         f"{rule.name} would have fired {len(fired)} alerts for {listings} listings{window}; "
         "nothing was sent",

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from rules.conditions import listing_query
 from rules.loader import RuleConfigError, UnknownRuleError, load_rules, validate_rules
+from rules.model import window_start
+from tests.conftest import run_armswatch
 
 SHIPPED = Path(__file__).resolve().parents[2] / "rules"
 CHANNELS = "channels:\n  case-file:\n    kind: file\n    path: alerts.jsonl\n"
@@ -130,3 +132,20 @@ def test_unknown_rule_suggests_the_closest(rules_dir: Path) -> None:
     write(rules_dir, "r.yaml", rule_text("auto-sears", query="glock"))
     with pytest.raises(UnknownRuleError, match="did you mean 'auto-sears'"):
         load_rules(rules_dir).rule("auto-sear")
+
+
+def test_a_time_window_begins_where_it_can() -> None:
+    now = datetime(2026, 11, 30, 12, tzinfo=UTC)
+    assert window_start(None, now) is None
+    assert window_start("30d", now) == datetime(2026, 10, 31, 12, tzinfo=UTC)
+    assert window_start("999999999d", now) == datetime.min.replace(tzinfo=UTC)  # all of it
+    with pytest.raises(ValueError, match="not a duration"):
+        window_start("soon", now)
+
+
+def test_the_cli_takes_any_window_and_refuses_a_wrong_one(tmp_path: Path) -> None:
+    done = run_armswatch("rules", "test", "auto-sears", "--since", "999999999d", data_dir=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "would have fired 0 alerts for 0 listings; nothing was sent" in done.stdout
+    done = run_armswatch("alerts", "list", "--since", "soon", data_dir=tmp_path)
+    assert done.returncode == 2 and "--since: 'soon' is not a duration" in done.stderr
