@@ -35,6 +35,7 @@ from armswatch.source_draft_fields import (
     guess_vendor,
 )
 from crawlers.extraction import ExtractionError, card_nodes, listing_from_card
+from crawlers.snapshots.pages import saved_from_url
 from crawlers.source import Source
 
 __all__ = ["DraftError", "FieldGuess", "SourceDraft", "draft_source"]
@@ -43,7 +44,6 @@ PLACEHOLDER_URL = "http://example.onion/"
 DRAFTED = (  # in the order a person reads a card
     "url", "title", "price", "currency", "category", "quantity", "vendor", "vendor_url", "images"
 )  # fmt: skip
-_SAVED_FROM = re.compile(rb"<!--\s*saved from url=\(\d+\)(\S+?)\s*-->", re.IGNORECASE)
 _HTML = re.compile(rb"<\s*(?:!doctype\s+html|html|body|div|a|p|table|ul)\b", re.IGNORECASE)
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 
@@ -107,9 +107,9 @@ def _start_url(
     body: bytes, page_url: str | None, fields: tuple[FieldGuess, ...], cards: list[Selector]
 ) -> tuple[str, str | None]:
     """The page's own URL if known; else the site its card links point at; else a placeholder."""
-    saved = _SAVED_FROM.search(body[:4096])
+    saved = saved_from_url(body)
     if saved:
-        return saved.group(1).decode("utf-8", "replace"), None
+        return saved, None
     if page_url:
         return page_url, None
     url = next(guess for guess in fields if guess.name == "url")

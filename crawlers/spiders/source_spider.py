@@ -170,30 +170,33 @@ class SourceSpider(scrapy.Spider):
     def parse_detail(self, response: Response, card: Listing | None = None) -> Output:
         """A detail page's listing (merged with its card's, if it came from one); a page that
         cannot be read leaves the card's listing, if any."""
-        if not isinstance(response, TextResponse):
-            self._count_error("not_text", response.url, "detail page is not HTML")
+        listing = self._detail_listing(response)
+        if listing is None or not isinstance(response, TextResponse):  # (read: it is text)
             yield from [card] if card is not None else []
             return
-        self._count("pages/detail")
-        started = time.thread_time()
-        try:
-            self.checks.check(response)
-            listing = listing_from_page(self.source, response.url, response.selector, _now())
-        except ExtractionError as error:
-            self._count_error(f"missing_{error.field}", response.url, error.reason)
-            yield from [card] if card is not None else []
-            return
-        except Exception as error:  # one broken page never stops the crawl
-            self._count_error("exception", response.url, f"{type(error).__name__}: {error}")
-            yield from [card] if card is not None else []
-            return
-        finally:
-            self.checks.spent(started, response.url)
         if card is not None:
             listing = merged_with_card(listing, card)
         listing = self._with_evidence(self.checks.cap_fields(listing), response)
         yield listing
         yield from self._vendor_request(listing, response)
+
+    def _detail_listing(self, response: Response) -> Listing | None:
+        """The listing of a detail page; None (counted and logged) when it cannot be read."""
+        if not isinstance(response, TextResponse):
+            self._count_error("not_text", response.url, "detail page is not HTML")
+            return None
+        self._count("pages/detail")
+        started = time.thread_time()
+        try:
+            self.checks.check(response)
+            return listing_from_page(self.source, response.url, response.selector, _now())
+        except ExtractionError as error:
+            self._count_error(f"missing_{error.field}", response.url, error.reason)
+        except Exception as error:  # one broken page never stops the crawl
+            self._count_error("exception", response.url, f"{type(error).__name__}: {error}")
+        finally:
+            self.checks.spent(started, response.url)
+        return None
 
     def _vendor_request(self, listing: Listing, response: TextResponse) -> Output:
         if listing.vendor and listing.vendor.profile_url and self.source.vendor_page:
