@@ -113,6 +113,24 @@ def crawl_runs(data_dir: Path, source: str | None = None) -> list[CrawlRun]:
         store.close()
 
 
+def crawl_story(data_dir: Path, source: str, lines: int = 60) -> str:
+    """What a failed assertion on a scheduled crawl should show: its recorded runs and the end
+    of its log (without Scrapy's deprecation warnings)."""
+    runs = [
+        f"{run.finish_reason} after {run.duration:.1f} s, pages={run.pages} "
+        f"errors={run.errors} first error: {run.first_error}"
+        for run in crawl_runs(data_dir, source)
+    ]
+    log = data_dir / "logs" / "crawls" / f"{source}.log"
+    text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else "(no log)"
+    kept = [line for line in text.splitlines() if line.strip() and not _is_noise(line)]
+    return f"{source} runs: {runs}\n" + "\n".join(kept[-lines:])
+
+
+def _is_noise(line: str) -> bool:
+    return "Deprecat" in line or "awaitable" in line
+
+
 def scheduler_env(data_dir: Path, sources_dir: Path) -> dict[str, str]:
     env = armswatch_env(data_dir, {"ARMSWATCH_SOURCES": str(sources_dir)})
     env.pop("ARMSWATCH_SCHEDULE_DB", None)

@@ -15,7 +15,13 @@ from armswatch.scheduler.runner import OVER_BUDGET, CrawlRunner, Outcome
 from armswatch.scheduler.store import schedule_engine
 from armswatch.settings import AppSettings
 from crawlers.frontier.state import unfinished
-from tests.armswatch.scheduler.conftest import crawl_runs, fire_log, set_env, write_source
+from tests.armswatch.scheduler.conftest import (
+    crawl_runs,
+    crawl_story,
+    fire_log,
+    set_env,
+    write_source,
+)
 
 SLOW = {"rate_limit": {"concurrency": 1, "download_delay": 1.0}}  # minutes for the forum
 
@@ -53,7 +59,8 @@ def test_a_crawl_over_its_time_budget_is_stopped_cleanly(
 
     slow, timed = results["slow-forum"], results["timed-forum"]
     assert isinstance(slow, Outcome) and isinstance(timed, Outcome)
-    assert (slow.stopped, slow.killed, slow.returncode) == (OVER_BUDGET, False, 1)
+    stopped_as = (slow.stopped, slow.killed, slow.returncode)
+    assert stopped_as == (OVER_BUDGET, False, 1), crawl_story(data, "slow-forum")
     assert timed.stopped is None  # Scrapy closed it at max_duration, inside the budget
     runs = {run.source: run for run in crawl_runs(data)}
     assert runs["slow-forum"].finish_reason == "shutdown" and runs["slow-forum"].pages > 0
