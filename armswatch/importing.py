@@ -5,7 +5,9 @@ alert rules, the listing history, a run record), with the import spider
 (`crawlers.spiders.import_spider`) and the source as read offline (`offline_source`): no
 network, login, browser or photo download; no frontier (nothing to resume: the saved pages
 are all there); no new evidence capture (a listing's evidence is the saved page it was read
-from). An import is never a complete crawl: it marks no listing removed.
+from). An import is never a complete crawl: it marks no listing removed. It holds the source's
+lock as a crawl does (`SourceBusyError` while the source is being crawled or imported), so its
+listings' versions never interleave with a crawl's of the same source.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from scrapy.settings import Settings
 
 from armswatch.crawl import crawl_settings, crawl_sources
 from armswatch.runs import CrawlRun
+from armswatch.scheduler.locks import hold_sources
 from armswatch.settings import AppSettings
 from crawlers.frontier.settings import MIDDLEWARE as FRONTIER_MIDDLEWARE
 from crawlers.snapshots.handler import HANDLER, SCHEME
@@ -82,13 +85,15 @@ def import_snapshot(
     captured_at: datetime | None = None,
     console: Console | None = None,
 ) -> CrawlRun:
-    """Import the saved pages under `snapshot` with `source`'s selectors; the run."""
-    (run,) = crawl_sources(
-        [offline_source(source)],
-        app,
-        console=console,
-        spider=ImportSpider,
-        spider_kwargs={"snapshot": snapshot, "captured_at": captured_at},
-        settings_of=lambda chosen: import_settings(chosen, app),
-    )
+    """Import the saved pages under `snapshot` with `source`'s selectors, under the source's
+    lock (SourceBusyError if another process holds it); the run."""
+    with hold_sources(app.data_dir, [source.name]):
+        (run,) = crawl_sources(
+            [offline_source(source)],
+            app,
+            console=console,
+            spider=ImportSpider,
+            spider_kwargs={"snapshot": snapshot, "captured_at": captured_at},
+            settings_of=lambda chosen: import_settings(chosen, app),
+        )
     return run

@@ -16,6 +16,7 @@ from rich.console import Console
 
 from armswatch.cli import exit_codes
 from armswatch.cli.run_table import print_runs
+from armswatch.scheduler.locks import BUSY, SourceBusyError
 from armswatch.settings import AppSettings
 from crawlers.errors import CrawlersError
 from crawlers.snapshots import open_snapshot
@@ -40,7 +41,8 @@ def import_pages(
     ] = None,
 ) -> None:
     """Run a source's selectors over saved pages and index their listings as a crawl does;
-    exit 1 if some pages gave errors, 2 on a bad source, path or date."""
+    exit 1 if some pages gave errors, 2 on a bad source, path or date, 75 if the source is
+    being crawled or imported already."""
     app = AppSettings.from_env()
     try:
         when = _capture_time(captured_at)
@@ -51,7 +53,11 @@ def import_pages(
         raise typer.Exit(exit_codes.BAD_INPUT) from None
     from armswatch.importing import import_snapshot  # Scrapy: only when importing
 
-    run = import_snapshot(chosen, snapshot, app, captured_at=when, console=Console(stderr=True))
+    try:
+        run = import_snapshot(chosen, snapshot, app, captured_at=when, console=Console(stderr=True))
+    except SourceBusyError as busy:
+        typer.echo(f"{busy}; import again when it is done", err=True)
+        raise typer.Exit(BUSY) from None
     print_runs([run], Console())
     if run.errors or run.failed:
         raise typer.Exit(exit_codes.FAILED)

@@ -12,6 +12,7 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from armswatch.scheduler.locks import BUSY, SourceLock
 from tests.conftest import REPO, run_armswatch
 
 CARDS = REPO / "tests" / "crawlers" / "fixtures" / "cards"
@@ -62,3 +63,15 @@ def test_a_warc_broken_part_way_keeps_what_was_read(tmp_path: Path) -> None:
     errors = [json.loads(line) for line in log.splitlines() if '"extraction_error"' in line]
     broken = [error for error in errors if error["kind"] == "snapshot"]
     assert broken and "not a readable WARC record" in broken[0]["message"]
+
+
+def test_an_import_waits_its_turn_while_the_source_is_being_crawled(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with SourceLock(data, "cards-bazaar"):  # as a crawl of the source holds it
+        done = run_armswatch(
+            "import", str(CARDS / "bazaar.yaml"), "--from", str(CARDS), data_dir=data
+        )
+    assert done.returncode == BUSY, done.stderr[-2000:]
+    assert "cards-bazaar is being crawled already" in done.stderr
+    assert "import again when it is done" in done.stderr
+    assert not (data / "armswatch.db").exists()  # nothing indexed meanwhile
