@@ -34,6 +34,7 @@ from armswatch.source_draft_fields import (
     guess_url,
     guess_vendor,
 )
+from armswatch.source_draft_links import LinkGuess, guess_follow, guess_next_page
 from crawlers.extraction import ExtractionError, card_nodes, listing_from_card
 from crawlers.snapshots.pages import saved_from_url
 from crawlers.source import Source
@@ -41,6 +42,7 @@ from crawlers.source import Source
 __all__ = ["DraftError", "FieldGuess", "SourceDraft", "draft_source"]
 
 PLACEHOLDER_URL = "http://example.onion/"
+MAX_INDEX_PAGES = 100  # pages followed per index, as the source model's default
 DRAFTED = (  # in the order a person reads a card
     "url", "title", "price", "currency", "category", "quantity", "vendor", "vendor_url", "images"
 )  # fmt: skip
@@ -60,6 +62,8 @@ class SourceDraft:
     listing_id_pattern: str | None
     listings: int  # cards of the page that give a listing with the draft
     start_url: str
+    follow: LinkGuess | None = None  # the category links, if the page shows them
+    next_page: LinkGuess | None = None  # the next-page link, if the page shows one
 
 
 def draft_source(name: str, html: bytes | str, page_url: str | None = None) -> SourceDraft:
@@ -83,12 +87,40 @@ def draft_source(name: str, html: bytes | str, page_url: str | None = None) -> S
         raise DraftError(f"found {len(cards)} cards ({css}) but no {lacking} in them")
     start, start_doubt = _start_url(body, page_url, fields, cards)
     pattern = _listing_id_pattern(fields, cards)
-    text = _render(name, start, start_doubt, css, exact, len(cards), fields, pattern)
+    card_elements = [card.root for card in cards]
+    links = _Links(
+        follow=guess_follow(root.root, card_elements, start, _card_links(fields, cards)),
+        next_page=guess_next_page(root.root, card_elements),
+    )
+    text = _render(name, start, start_doubt, css, exact, len(cards), fields, pattern, links)
     listings = _check(text, root, start)
     if "price" in names:
         names.add("currency")  # read from the price text unless a separate element holds it
     missing = tuple(field for field in DRAFTED if field not in names)
-    return SourceDraft(text, css, len(cards), fields, missing, pattern, listings, start)
+    return SourceDraft(
+        text, css, len(cards), fields, missing, pattern, listings, start, *links.pair
+    )
+
+
+@dataclass(frozen=True)
+class _Links:
+    follow: LinkGuess | None
+    next_page: LinkGuess | None
+
+    @property
+    def pair(self) -> tuple[LinkGuess | None, LinkGuess | None]:
+        return self.follow, self.next_page
+
+    @property
+    def not_drafted(self) -> list[str]:
+        return [
+            what
+            for what, guess in (
+                ("index.follow (category links)", self.follow),
+                ("index.pagination (the next page)", self.next_page),
+            )
+            if guess is None
+        ]
 
 
 def _guess_fields(cards: list[Selector]) -> tuple[FieldGuess, ...]:
@@ -101,6 +133,12 @@ def _guess_fields(cards: list[Selector]) -> tuple[FieldGuess, ...]:
     taken = {value for card in cards for guess in named for value in guess.selector().values(card)}
     found += [guess_category(cards, taken), guess_quantity(cards), *vendor, guess_images(cards)]
     return tuple(guess for guess in found if guess is not None)
+
+
+def _card_links(fields: tuple[FieldGuess, ...], cards: list[Selector]) -> list[str]:
+    """The listing and vendor links the cards give with the drafted fields."""
+    links = (guess for guess in fields if guess.name in ("url", "vendor_url"))
+    return [link for guess in links for card in cards for link in guess.selector().values(card)]
 
 
 def _start_url(
@@ -157,6 +195,7 @@ def _render(
     count: int,
     fields: tuple[FieldGuess, ...],
     pattern: str | None,
+    links: _Links,
 ) -> str:
     host = urlsplit(start).hostname or ""
     network = "tor" if host.endswith(".onion") else "i2p" if host.endswith(".i2p") else "clearnet"
@@ -166,7 +205,6 @@ def _render(
     lines = [
         "# Drafted by `armswatch sources new` from one saved page: a first guess to correct.",
         "# Lines marked `check:` are weak guesses. Try it: armswatch sources try FILE PAGE",
-        "# Not drafted: index.follow (category links), index.pagination (the next page).",
         f"name: {json.dumps(name)}",
         "kind: market",
         f"network: {network}",
@@ -181,7 +219,21 @@ def _render(
         lines.append(_commented(f"    {guess.name}: {_yaml_selector(guess)}", doubt))
     if pattern:
         lines.append(f"    listing_id_pattern: {json.dumps(pattern)}")
+    lines += _link_lines(links)
+    if links.not_drafted:
+        note = f"# Not drafted (not on this page): {', '.join(links.not_drafted)}."
+        lines.insert(2, note)
     return "\n".join(lines) + "\n"
+
+
+def _link_lines(links: _Links) -> list[str]:
+    lines = []
+    if links.follow is not None:
+        lines += ["  follow:", _commented(f"    - {links.follow.yaml}", links.follow.check)]
+    if links.next_page is not None:
+        next_line = _commented(f"    next: {links.next_page.yaml}", links.next_page.check)
+        lines += ["  pagination:", next_line, f"    max_pages: {MAX_INDEX_PAGES}"]
+    return lines
 
 
 def _commented(line: str, comment: str | None) -> str:

@@ -30,7 +30,8 @@ def new_source(
         Path | None, typer.Option("--out", help="write the YAML here (not over a file)")
     ] = None,
 ) -> None:
-    """Draft a source (cards only) from one saved page of listing cards, to correct by hand."""
+    """Draft a source from one saved page of listing cards (the cards' fields, and the category
+    and next-page links if the page shows them), to correct by hand."""
     if out is not None and out.exists():
         _fail(f"{out}: exists already; give another --out, or remove the file first")
     try:
@@ -63,6 +64,9 @@ def print_summary(draft: SourceDraft, out: Path | None, console: Console) -> Non
     console.print(table)
     if draft.listing_id_pattern:
         console.print(f"listing_id_pattern: {escape(draft.listing_id_pattern)}")
+    for what, link in (("follow", draft.follow), ("next page", draft.next_page)):
+        found = f"{escape(link.yaml)} {escape(link.check or '')}" if link else "not on this page"
+        console.print(f"{what}: {found}".rstrip())
     if draft.missing:
         console.print(f"not found: {', '.join(draft.missing)}")
     if out is not None:

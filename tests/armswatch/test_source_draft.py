@@ -174,3 +174,66 @@ def test_cypher_pages_are_drafted_as_the_hand_written_source_reads_them(page: st
 def test_a_cypher_page_without_cards_is_a_clear_error() -> None:
     with pytest.raises(DraftError, match="no repeated listing cards"):
         draft_source("cypher-draft", (CYPHER / "page2-45.html").read_bytes(), None)
+
+
+FORUM_LIKE = b"""<html><body>
+<nav><ul class="cats">
+  <li><a href="/c/pistols">Pistols</a></li><li><a href="/c/rifles">Rifles</a></li>
+  <li><a href="/c/parts">Parts</a></li><li><a href="/c/ammo">Ammunition</a></li>
+</ul></nav>
+<aside><a class="top" href="/seller/alice">alice</a><a class="top" href="/seller/bob">bob</a>
+  <a class="top" href="/seller/carol">carol</a><a class="top" href="/seller/dave">dave</a></aside>
+<div class="offers">
+<div class="offer"><a href="/item/1">Glock 17 Gen 5</a> <b>$650</b>
+  <a href="/seller/alice">alice</a><a href="/c/pistols">Pistols</a></div>
+<div class="offer"><a href="/item/2">AR-15 lower receiver</a> <b>$220</b>
+  <a href="/seller/bob">bob</a><a href="/c/parts">Parts</a></div>
+<div class="offer"><a href="/item/3">9mm FMJ x500</a> <b>$180</b> <a href="/seller/carol">carol</a>
+  <a href="/c/ammo">Ammunition</a></div>
+</div>
+<p class="pages"><a href="/c/pistols?p=1">1</a> <a href="/c/pistols?p=2">Next &raquo;</a></p>
+</body></html>"""
+
+
+def test_category_and_next_page_links_are_drafted_from_outside_the_cards() -> None:
+    url = "http://shopabcdefghij.onion/c/pistols"
+    draft = draft_source("shop", FORUM_LIKE, url)
+    source = loaded(draft)
+    root = HtmlResponse(url, body=FORUM_LIKE).selector
+    (follow,) = source.index.follow
+    assert sorted(follow.values(root)) == ["/c/ammo", "/c/parts", "/c/pistols", "/c/rifles"]
+    assert source.index.pagination is not None and source.index.pagination.next is not None
+    assert source.index.pagination.next.values(root) == ["/c/pistols?p=2"]
+    assert draft.next_page is not None and draft.next_page.check  # found by its text only
+    assert "Not drafted" not in draft.yaml_text
+
+
+def test_a_page_without_them_says_the_links_were_not_drafted() -> None:
+    draft = draft_source("bazaar-draft", (CARDS / "category.html").read_bytes(), None)
+    source = loaded(draft)
+    assert source.index.follow == [] and source.index.pagination is None
+    assert "# Not drafted (not on this page): index.follow (category links)" in draft.yaml_text
+
+
+@needs_cypher
+def test_every_cypher_draft_follows_the_links_the_hand_written_source_follows() -> None:
+    hand = load_source(REPO / "sources" / "examples" / "cypher.yaml")
+    url = str(hand.start_urls[0])
+    assert hand.index.pagination is not None and hand.index.pagination.next is not None
+    drafted = same_follow = same_next = 0
+    for page in sorted(CYPHER.glob("*.html")):
+        body = page.read_bytes()
+        try:
+            source = loaded(draft_source("cypher-draft", body, None))
+        except DraftError:
+            continue  # a page without cards (checked above)
+        root = HtmlResponse(url, body=body).selector
+        drafted += 1
+        want = {link for rule in hand.index.follow for link in rule.values(root)}
+        got = {link for rule in source.index.follow for link in rule.values(root)}
+        same_follow += want == got
+        drafted_next = source.index.pagination.next if source.index.pagination else None
+        got_next = drafted_next.values(root)[:1] if drafted_next else []
+        same_next += hand.index.pagination.next.values(root)[:1] == got_next
+    print(f"{drafted} drafts: follow the same links {same_follow}, next page {same_next}")
+    assert drafted >= 180 and same_follow == same_next == drafted
