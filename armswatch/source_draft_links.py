@@ -64,7 +64,7 @@ def guess_next_page(root: Element, cards: list[Element]) -> LinkGuess | None:
         if marked:
             return _fitted(root, anchor, "." + marked[0], with_classes=False)
         label = anchor.get("aria-label") or anchor.get("title") or ""
-        if _NEXT_MARK.search(label) or _NEXT_TEXT.match(label.strip()):
+        if '"' not in label and (_NEXT_MARK.search(label) or _NEXT_TEXT.match(label.strip())):
             return _fitted(root, anchor, f'[{_label_attr(anchor)}="{label}"]', with_classes=False)
         text = text_of(anchor)
         if _NEXT_TEXT.match(text):
@@ -116,7 +116,7 @@ def _inside(cards: list[Element]) -> set[Element]:
 
 
 def _link_groups(root: Element, inside: set[Element]) -> Iterator[list[Element]]:
-    """Links alike in markup (the link's and its two parents' tag and classes)."""
+    """Links alike in markup (`_markup`), three or more to different places."""
     groups: dict[tuple[str, ...], list[Element]] = defaultdict(list)
     for anchor in _anchors(root, inside):
         groups[_markup(anchor)].append(anchor)
