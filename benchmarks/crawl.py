@@ -3,11 +3,12 @@
 Run `.venv/bin/python benchmarks/crawl.py [--listings 20000]` (about 20 minutes on two cores at
 20,000 listings, nearly all of it the two armswatch crawls; `--listings 5000` takes about 6). A demo
 market with `--listings` offers (`DemoSites(sizes=...)`, deterministic) is served on a free
-loopback port, every page rendered once beforehand so neither crawl pays for rendering. Then,
-in turn, in subprocesses:
+loopback port, every page and listing photo rendered once beforehand so no crawl pays for
+drawing them. Then, in turn, in subprocesses:
 
 - a bare Scrapy spider (`benchmarks/crawl_bare.py`) fetches the same pages, following the same
-  category, pagination, listing and vendor links with plain CSS selectors, with no pipeline;
+  category, pagination, listing and vendor links with plain CSS selectors, with no pipeline,
+  and the listings' photos, as armswatch downloads them (neither counts photos as pages);
 - `armswatch crawl` of a copy of `sources/demo-market.yaml` pointed at that port: the same
   machinery as the command (field extraction, annotation, the SQLite index in a temporary data
   directory, the alert rules of `--rules`), without evidence capture (`ARMSWATCH_EVIDENCE=0`);
@@ -64,23 +65,30 @@ SITE = "market"
 SOURCE_NAME = "bench-market"
 TREND = (0.25, 0.5, 0.75, 1.0)
 _LINK = re.compile(r'href="(/(?:category|listing|vendor)/[^"]*)"')
+_PHOTO = re.compile(r'<img src="(/img/[^"]*)"')
 
 
 class BenchmarkError(Exception):
     """A crawl did not run: the benchmark has nothing to report."""
 
 
-def warm_pages(demo: DemoSites) -> int:
-    """Render every page the crawls can reach into the demo's cache; returns how many."""
+def warm_pages(demo: DemoSites) -> tuple[int, int]:
+    """Render every page the crawls can reach, and every listing photo, into the demo's cache
+    (so no crawl pays for drawing them); returns how many pages and photos."""
     seen = {"/"}
+    photos: set[str] = set()
     queue = deque(seen)
     while queue:
         body = demo.respond(SITE, queue.popleft()).body.decode("utf-8")
+        for photo in map(html.unescape, _PHOTO.findall(body)):
+            if photo not in photos:
+                photos.add(photo)
+                demo.respond(SITE, photo)
         for link in map(html.unescape, _LINK.findall(body)):
             if link not in seen:
                 seen.add(link)
                 queue.append(link)
-    return len(seen)
+    return len(seen), len(photos)
 
 
 def write_source(
@@ -111,6 +119,7 @@ def write_source(
 
 
 def run_bare(start_url: str, concurrency: int, work: Path) -> CrawlFigures:
+    """The bare spider, fetching the listing photos too, as the armswatch crawl does."""
     work.mkdir(parents=True, exist_ok=True)
     stats_file, log = work / "stats.json", work / "stderr.log"
     command = [
@@ -119,6 +128,7 @@ def run_bare(start_url: str, concurrency: int, work: Path) -> CrawlFigures:
         start_url,
         str(stats_file),
         f"--concurrency={concurrency}",
+        "--photos",
     ]
     process = run_sampled(command, os.environ, ROOT, log)
     if process.returncode or not stats_file.exists():
@@ -126,7 +136,7 @@ def run_bare(start_url: str, concurrency: int, work: Path) -> CrawlFigures:
     stats = json.loads(stats_file.read_text())
     return CrawlFigures(
         name="bare Scrapy",
-        pages=int(stats.get("response_received_count", 0)),
+        pages=int(stats.get("response_received_count", 0)) - int(stats.get("bare/photos", 0)),
         listings=int(stats.get("item_scraped_count", 0)),
         elapsed=float(stats["elapsed_time_seconds"]),
         started=float(stats["start_time"]),
@@ -261,14 +271,15 @@ def cpu_per_page(runs: Sequence[CrawlFigures]) -> float:
 def measure(arguments: argparse.Namespace, work: Path) -> int:
     sizes = {SITE: arguments.listings}
     with DemoSites(ports={SITE: 0}, sites=(SITE,), sizes=sizes) as demo:
-        pages = warm_pages(demo)
+        pages, photos = warm_pages(demo)
         base_url = demo.base_urls[SITE]
         source = write_source(
             base_url, pages, arguments.concurrency, work / "sources", browser=arguments.browser
         )
         print(
-            f"demo market: {arguments.listings} listings, {pages} pages on {base_url} "
-            f"(pre-rendered); concurrency {arguments.concurrency}, no delay, no autothrottle"
+            f"demo market: {arguments.listings} listings, {pages} pages and {photos} photos on"
+            f" {base_url} (pre-rendered; every crawl fetches the photos too, not counted as"
+            f" pages); concurrency {arguments.concurrency}, no delay, no autothrottle"
         )
         runs: dict[str, list[CrawlFigures]] = {"armswatch": [], UNSAFE_NAME: []}
         if not arguments.safety_only:

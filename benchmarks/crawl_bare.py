@@ -1,11 +1,13 @@
 """The baseline of `benchmarks/crawl.py`: a bare Scrapy spider over the demo market.
 
-    python benchmarks/crawl_bare.py http://127.0.0.1:PORT/ stats.json [--concurrency 16]
+    python benchmarks/crawl_bare.py http://127.0.0.1:PORT/ stats.json [--concurrency 16] [--photos]
 
 It follows what the `demo-market` source follows (the category tree, the pager's next link,
 each listing's page and its vendor's page) with plain CSS selectors and yields a small dict per
-listing, with no item pipeline, no extraction and no index. It writes Scrapy's stats as JSON
-(times as Unix seconds) so the benchmark reads pages and elapsed time the same way for both.
+listing, with no item pipeline, no extraction and no index. With `--photos` it also fetches each
+listing's photos (as armswatch downloads them), counted apart (`bare/photos`), not as pages.
+It writes Scrapy's stats as JSON (times as Unix seconds) so the benchmark reads pages and
+elapsed time the same way for both.
 """
 
 from __future__ import annotations
@@ -31,9 +33,10 @@ class BareMarketSpider(scrapy.Spider):
 
     name = "bare-market"
 
-    def __init__(self, start_url: str, **kwargs: Any) -> None:
+    def __init__(self, start_url: str, photos: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.start_url = start_url
+        self.photos = photos
 
     async def start(self) -> AsyncIterator[Request]:
         yield Request(self.start_url, callback=self.parse_index)
@@ -51,9 +54,17 @@ class BareMarketSpider(scrapy.Spider):
         vendor = response.css("table.listing-info a.vendor-link::attr(href)").get()
         if vendor:
             yield response.follow(vendor, callback=self.parse_vendor)
+        if self.photos:
+            for photo in response.css("div.gallery img::attr(src)").getall():
+                yield response.follow(photo, callback=self.parse_photo)
         yield {"url": response.url, "title": response.css("h1.listing-title::text").get()}
 
     def parse_vendor(self, response: Response) -> Output:
+        return iter(())
+
+    def parse_photo(self, response: Response) -> Output:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value("bare/photos")
         return iter(())
 
 
@@ -79,10 +90,10 @@ def _jsonable(value: Any) -> Any:
     return value if isinstance(value, int | float | str | bool) or value is None else str(value)
 
 
-def crawl(start_url: str, output: Path, concurrency: int) -> None:
+def crawl(start_url: str, output: Path, concurrency: int, photos: bool) -> None:
     process = CrawlerProcess(bare_settings(concurrency))
     crawler: Crawler = process.create_crawler(BareMarketSpider)
-    process.crawl(crawler, start_url=start_url)
+    process.crawl(crawler, start_url=start_url, photos=photos)
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats is not None else {}
     output.write_text(json.dumps({key: _jsonable(value) for key, value in stats.items()}))
@@ -93,8 +104,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("start_url")
     parser.add_argument("output", type=Path, help="where to write the crawl's stats (JSON)")
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--photos", action="store_true", help="fetch each listing's photos too")
     arguments = parser.parse_args(argv)
-    crawl(arguments.start_url, arguments.output, arguments.concurrency)
+    crawl(arguments.start_url, arguments.output, arguments.concurrency, arguments.photos)
     return 0
 
 
