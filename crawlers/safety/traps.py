@@ -47,9 +47,9 @@ class TrapRules:
         if len(url) > self.max_url_length:
             return "trap_url_too_long", f"{len(url)} characters"
         parts = urlsplit(url)
-        segments = Counter(segment for segment in parts.path.split("/") if segment)
-        if segments:
-            segment, times = segments.most_common(1)[0]
+        segments = [segment for segment in parts.path.split("/") if segment]
+        if len(segments) > self.max_path_repeats:  # else no segment can repeat that often
+            segment, times = Counter(segments).most_common(1)[0]
             if times > self.max_path_repeats:
                 return "trap_repeating_path", f"{segment!r} {times} times"
         for match in _YEAR_MONTH.finditer(f"{parts.path}?{parts.query}"):

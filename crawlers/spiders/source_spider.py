@@ -62,6 +62,9 @@ class SourceSpider(scrapy.Spider):
         self.allowed_domains = source.domains
         self.browser = source.render == "browser"
         self._checks: PageChecks | None = None
+        # vendor pages asked for in this process: each listing of a vendor names the same one,
+        # and a request dropped here skips the middlewares and the frontier's look-up
+        self._vendors_asked: set[str] = set()
 
     @property
     def checks(self) -> PageChecks:
@@ -199,13 +202,18 @@ class SourceSpider(scrapy.Spider):
         return None
 
     def _vendor_request(self, listing: Listing, response: TextResponse) -> Output:
-        if listing.vendor and listing.vendor.profile_url and self.source.vendor_page:
-            yield response.follow(
-                listing.vendor.profile_url,
-                callback=self.parse_vendor,
-                cb_kwargs={"handle": listing.vendor.handle},
-                **self._fetch(),
-            )
+        vendor = listing.vendor
+        if not (vendor and vendor.profile_url and self.source.vendor_page):
+            return
+        if vendor.profile_url in self._vendors_asked:
+            return
+        self._vendors_asked.add(vendor.profile_url)
+        yield response.follow(
+            vendor.profile_url,
+            callback=self.parse_vendor,
+            cb_kwargs={"handle": vendor.handle},
+            **self._fetch(),
+        )
 
     def parse_vendor(self, response: Response, handle: str) -> Output:
         if not isinstance(response, TextResponse):
