@@ -39,6 +39,10 @@ _TYPE_OF_KIND: dict[FieldKind, dict[str, Any]] = {
     "date": {"type": "date"},
     "bool": {"type": "boolean"},
 }
+# armswatch's own times at the microseconds SQLite keeps: a `date` keeps milliseconds, so two
+# listings first seen within one millisecond tied here and sorted apart on the embedded index
+_NANOS = {"type": "date_nanos"}
+OWN_TIMES = ("first_seen", "last_seen", "captured_at")
 _FOLDED_TEXT = {"type": "text", "analyzer": "whitespace", "search_analyzer": "whitespace"}
 _STORED_ONLY = {"type": "object", "enabled": False}
 _SETTINGS = {"number_of_shards": 1, "auto_expand_replicas": "0-1"}
@@ -72,6 +76,7 @@ def versioned_name(alias: str, version: int) -> str:
 
 def listing_properties() -> dict[str, Any]:
     fields = {name: _TYPE_OF_KIND[field.kind] for name, field in FIELDS.items()}
+    fields.update({name: _NANOS for name in OWN_TIMES})
     fields.update({FOLDED_PREFIX + name: _FOLDED_TEXT for name in FREE_TEXT_FIELDS})
     fields.update(
         {

@@ -372,6 +372,24 @@ def test_sorts_order_the_hits(corpus_backend: IndexBackend, sort: SortOrder, que
     assert keys == sorted(keys, reverse=descending)
 
 
+def test_times_within_one_millisecond_sort_apart(
+    backend: IndexBackend, make_listing: MakeListing
+) -> None:
+    """Microseconds count: listings first seen within one millisecond sort by their time,
+    not by their id, on every backend (an Elasticsearch `date` keeps milliseconds only)."""
+    times = {"a": 900, "b": 500, "c": 100}  # microseconds past CAPTURED: a is the newest
+    backend.upsert(
+        [
+            make_listing(listing_id).model_copy(
+                update={"first_seen": CAPTURED + timedelta(microseconds=us)}
+            )
+            for listing_id, us in times.items()
+        ]
+    )
+    assert hit_ids(backend, "*", sort="newest") == ["a", "b", "c"]
+    assert hit_ids(backend, "*", sort="oldest") == ["c", "b", "a"]
+
+
 def test_listings_without_a_price_sort_last(corpus_backend: IndexBackend) -> None:
     for sort in ("price_asc", "price_desc"):
         ids = hit_ids(corpus_backend, "gunsmithing OR glock", sort=sort)
