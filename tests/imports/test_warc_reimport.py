@@ -21,10 +21,12 @@ import yaml
 from warcio.archiveiterator import ArchiveIterator
 
 from armswatch.demo.server import DemoSites
+from armswatch.runs import RunStore
 from tests.conftest import REPO, run_armswatch
 
 pytestmark = pytest.mark.slow
 MAX_PARSE_DELAY = 30.0  # seconds
+MARKET = 40  # offers
 
 
 def _listings(data_dir: Path) -> dict[str, dict[str, Any]]:
@@ -40,14 +42,20 @@ def _crawl_and_import(tmp_path: Path, crawls: int) -> None:
     sources.mkdir()
     rules.mkdir()
     env = {"ARMSWATCH_SOURCES": str(sources), "ARMSWATCH_RULES": str(rules)}
-    with DemoSites(day=1, ports={"market": 0}, sites=("market",)) as demo:
+    # a small market crawled to the end: each crawl is complete, so the second starts afresh
+    with DemoSites(ports={"market": 0}, sites=("market",), sizes={"market": MARKET}) as demo:
         definition = yaml.safe_load((REPO / "sources" / "demo-market.yaml").read_text())
         definition["start_urls"] = [demo.base_urls["market"] + "/"]
-        definition["limits"] = {**definition["limits"], "max_pages": 60}
         (sources / "demo-market.yaml").write_text(yaml.safe_dump(definition))
         for _ in range(crawls):
             crawled = run_armswatch("crawl", "demo-market", data_dir=tmp_path / "crawl", env=env)
             assert crawled.returncode == 0, crawled.stderr[-3000:]
+    store = RunStore(tmp_path / "crawl" / "runs.db")
+    try:
+        reasons = [run.finish_reason for run in store.recent("demo-market", limit=10)]
+    finally:
+        store.close()
+    assert reasons == ["finished"] * crawls  # complete: a second crawl starts afresh
     evidence = tmp_path / "crawl" / "evidence"
     assert list(evidence.rglob("*.warc.gz"))
     imported = run_armswatch(
