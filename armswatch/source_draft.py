@@ -88,39 +88,19 @@ def draft_source(name: str, html: bytes | str, page_url: str | None = None) -> S
     start, start_doubt = _start_url(body, page_url, fields, cards)
     pattern = _listing_id_pattern(fields, cards)
     card_elements = [card.root for card in cards]
-    links = _Links(
-        follow=guess_follow(root.root, card_elements, start, _card_links(fields, cards)),
-        next_page=guess_next_page(root.root, card_elements),
+    links = (
+        guess_follow(root.root, card_elements, start, _card_links(fields, cards)),
+        guess_next_page(root.root, card_elements),
     )
     text = _render(name, start, start_doubt, css, exact, len(cards), fields, pattern, links)
     listings = _check(text, root, start)
     if "price" in names:
         names.add("currency")  # read from the price text unless a separate element holds it
     missing = tuple(field for field in DRAFTED if field not in names)
-    return SourceDraft(
-        text, css, len(cards), fields, missing, pattern, listings, start, *links.pair
-    )
+    return SourceDraft(text, css, len(cards), fields, missing, pattern, listings, start, *links)
 
 
-@dataclass(frozen=True)
-class _Links:
-    follow: LinkGuess | None
-    next_page: LinkGuess | None
-
-    @property
-    def pair(self) -> tuple[LinkGuess | None, LinkGuess | None]:
-        return self.follow, self.next_page
-
-    @property
-    def not_drafted(self) -> list[str]:
-        return [
-            what
-            for what, guess in (
-                ("index.follow (category links)", self.follow),
-                ("index.pagination (the next page)", self.next_page),
-            )
-            if guess is None
-        ]
+Links = tuple[LinkGuess | None, LinkGuess | None]  # the follow and next-page guesses
 
 
 def _guess_fields(cards: list[Selector]) -> tuple[FieldGuess, ...]:
@@ -195,7 +175,7 @@ def _render(
     count: int,
     fields: tuple[FieldGuess, ...],
     pattern: str | None,
-    links: _Links,
+    links: Links,
 ) -> str:
     host = urlsplit(start).hostname or ""
     network = "tor" if host.endswith(".onion") else "i2p" if host.endswith(".i2p") else "clearnet"
@@ -219,19 +199,20 @@ def _render(
         lines.append(_commented(f"    {guess.name}: {_yaml_selector(guess)}", doubt))
     if pattern:
         lines.append(f"    listing_id_pattern: {json.dumps(pattern)}")
-    lines += _link_lines(links)
-    if links.not_drafted:
-        note = f"# Not drafted (not on this page): {', '.join(links.not_drafted)}."
-        lines.insert(2, note)
+    lines += _link_lines(*links)
+    labels = ("index.follow (category links)", "index.pagination (the next page)")
+    missing = [label for label, guess in zip(labels, links, strict=True) if guess is None]
+    if missing:
+        lines.insert(2, f"# Not drafted (not on this page): {', '.join(missing)}.")
     return "\n".join(lines) + "\n"
 
 
-def _link_lines(links: _Links) -> list[str]:
+def _link_lines(follow: LinkGuess | None, next_page: LinkGuess | None) -> list[str]:
     lines = []
-    if links.follow is not None:
-        lines += ["  follow:", _commented(f"    - {links.follow.yaml}", links.follow.check)]
-    if links.next_page is not None:
-        next_line = _commented(f"    next: {links.next_page.yaml}", links.next_page.check)
+    if follow is not None:
+        lines += ["  follow:", _commented(f"    - {follow.yaml}", follow.check)]
+    if next_page is not None:
+        next_line = _commented(f"    next: {next_page.yaml}", next_page.check)
         lines += ["  pagination:", next_line, f"    max_pages: {MAX_INDEX_PAGES}"]
     return lines
 
